@@ -1,0 +1,158 @@
+"""Cases: which need of which citizen is waiting for, or open with, which team.
+
+One entry per (citizen, domain). NPM silos hold entries of their own domain;
+a local team holds all the domains of a person it works with. The mechanics
+shared by both systems live here: the waiting list, admission within capacity,
+casework that reduces needs, and the relationship that grows with continuity.
+What differs between the systems (who is accepted, which domains, when a case
+ends) lives in ``npm`` and ``local_teams``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._util import bincount as _bincount
+
+from ..params import DOMAINS
+from ..population import NOTICE_LEVEL
+
+NONE, WAITING, OPEN = 0, 1, 2
+D = len(DOMAINS)
+
+
+class Cases:
+    """Case state per (citizen, domain) as arrays."""
+
+    def __init__(self, n: int):
+        self.status = np.zeros((n, D), np.int8)
+        self.team = np.full((n, D), -1, np.int32)
+        self.since = np.zeros((n, D), np.int32)  # week the entry joined its list or opened
+        self.joined = np.zeros((n, D), np.int32)  # week the need was first accepted onto a list (referral)
+        self.priority = np.zeros((n, D))  # lower is admitted first
+        self.failure = np.zeros((n, D), bool)  # a past failure on this need: its next contact is failure demand
+        self.relation = np.zeros((n, D))  # working relationship with the current worker, [0, 1]
+        self.relation_team = np.full((n, D), -1, np.int32)  # whose worker that relationship is with
+        self.closed_week = np.full((n, D), -10_000, np.int32)
+        self.closed_by = np.full((n, D), -1, np.int32)
+        self.hours_this_year = 0.0  # all client-facing staff hours (front door and casework)
+        self.client_this_year = np.zeros(n, bool)  # had a contact or a case this year
+
+    def caseload(self, team: int) -> int:
+        """Citizens with at least one open entry at ``team``."""
+        return int(((self.status == OPEN) & (self.team == team)).any(axis=1).sum())
+
+    def put_on_waiting_list(self, ci, cd, team, week: int, priority) -> None:
+        self.status[ci, cd] = WAITING
+        self.team[ci, cd] = team
+        self.since[ci, cd] = week
+        self.joined[ci, cd] = week
+        self.priority[ci, cd] = priority
+
+    def entry_hours(self, needs: np.ndarray, ci, cd, p: dict) -> np.ndarray:
+        """Hours a week one need takes: more for severe needs. A local team also gives each client
+        time for the relationship and their network (counted once per client, on the first open need)."""
+        hours = p["base_case_hours"] * (1.0 + p["severity_cost"] * needs[ci, cd])
+        local = self.team[ci, cd] >= D
+        if local.any():
+            first = np.r_[True, ci[1:] != ci[:-1]]  # entries come sorted by citizen (np.nonzero order)
+            hours = hours + np.where(local & first, p["relationship_hours"], 0.0)
+        return hours
+
+    def admit(self, teams, needs: np.ndarray, p: dict, week: int) -> tuple[np.ndarray, np.ndarray]:
+        """Admit waiting entries in priority order while each team has hours free.
+
+        Returns the admitted (citizens, domains).
+        """
+        oi, od = np.nonzero(self.status == OPEN)
+        teams.case_demand = _bincount(self.team[oi, od], self.entry_hours(needs, oi, od, p), teams.n)
+        wi, wd = np.nonzero(self.status == WAITING)
+        if wi.size == 0:
+            teams.wait_demand[:] = 0.0
+            return wi, wd
+        t = self.team[wi, wd]
+        h = self.entry_hours(needs, wi, wd, p)
+        teams.wait_demand = _bincount(t, h, teams.n)
+        free = teams.capacity - teams.frontdoor - teams.case_demand
+        order = np.lexsort((self.priority[wi, wd], t))
+        t_o, h_o = t[order], h[order]
+        csum = np.cumsum(h_o)
+        # cumulative hours within each team's group
+        first = np.r_[0, np.nonzero(np.diff(t_o))[0] + 1]
+        group_start = np.repeat(csum[first] - h_o[first], np.diff(np.r_[first, len(t_o)]))
+        within = csum - group_start
+        take = order[within <= free[t_o]]
+        ai, ad = wi[take], wd[take]
+        at = self.team[ai, ad]
+        self.status[ai, ad] = OPEN
+        self.since[ai, ad] = week
+        # Continuity: the relationship survives only if the same team (worker) picks the person up again.
+        same = self.relation_team[ai, ad] == at
+        self.relation[ai, ad] = np.where(same, self.relation[ai, ad], 0.0)
+        self.relation_team[ai, ad] = at
+        teams.case_demand += _bincount(at, h[take], teams.n)
+        return ai, ad
+
+    def work(self, teams, pop, p: dict, practice: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A week of casework: each open need gets its share of the team's hours.
+
+        Needs fall with the hours delivered, less so when entrenched, more so
+        when the working relationship is good. ``practice`` is each team's
+        practice-effectiveness multiplier. Returns (citizens, domains, hours).
+        """
+        oi, od = np.nonzero(self.status == OPEN)
+        if oi.size == 0:
+            teams.case_demand[:] = 0.0
+            return oi, od, np.zeros(0)
+        t = self.team[oi, od]
+        h = self.entry_hours(pop.needs, oi, od, p)
+        teams.case_demand = _bincount(t, h, teams.n)
+        avail = np.maximum(teams.capacity - teams.frontdoor, 0.0)
+        share = np.minimum(1.0, avail / np.maximum(teams.case_demand, 1e-9))
+        r = share[t]
+        delivered = h * r
+        entrench = np.minimum(pop.unmet_weeks[oi, od] / p["entrenchment_weeks"], 1.0)
+        responsiveness = 1.0 / (1.0 + p["entrenchment_cost"] * entrench)
+        rel = self.relation[oi, od]
+        effect = p["service_efficacy"] * r * responsiveness * (0.6 + 0.4 * rel) * practice[t]
+        pop.needs[oi, od] = np.maximum(pop.needs[oi, od] - effect, 0.0)
+        self.relation[oi, od] = rel + p["trust_gain"] * (1.0 - rel) * r
+        teams.hours_used = teams.frontdoor + _bincount(t, delivered, teams.n)
+        self.client_this_year[oi] = True
+        return oi, od, delivered
+
+    def close(self, ci, cd, week: int, needs: np.ndarray, help_threshold: np.ndarray) -> np.ndarray:
+        """Close entries; a need closed while still high is marked as a failure, and so is any
+        other need of the person, above their help threshold, that the service saw and left
+        unaddressed. Their next contacts about them are failure demand.
+
+        Returns a bool array: which closures were premature (need not resolved).
+        """
+        premature = needs[ci, cd] >= NOTICE_LEVEL
+        missed = (needs[ci] >= help_threshold[ci, None]) & (self.status[ci] == NONE)
+        self.failure[ci] |= missed
+        self.closed_by[ci, cd] = self.team[ci, cd]
+        self.status[ci, cd] = NONE
+        self.team[ci, cd] = -1
+        self.closed_week[ci, cd] = week
+        self.failure[ci[premature], cd[premature]] = True
+        return premature
+
+    def prune_waiting_list(self, needs: np.ndarray, p: dict, week: int) -> tuple[np.ndarray, np.ndarray]:
+        """Needs that settled while waiting leave the list; entries past the longest wait are dropped
+        unseen and marked as failures. Returns the dropped (citizens, domains)."""
+        waiting = self.status == WAITING
+        settled = waiting & (needs < p["stable_level"])
+        dropped = waiting & ~settled & (week - self.since >= p["max_wait_weeks"])
+        self.status[settled | dropped] = NONE
+        self.team[settled | dropped] = -1
+        self.failure |= dropped
+        return np.nonzero(dropped)
+
+    def clear_resolved_failures(self, needs: np.ndarray, stable_level: float) -> None:
+        """A need that has settled is no longer a failure waiting to come back."""
+        self.failure &= needs >= stable_level
+
+    def new_year(self) -> None:
+        self.hours_this_year = 0.0
+        self.client_this_year[:] = False

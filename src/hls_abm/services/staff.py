@@ -1,0 +1,164 @@
+"""Teams and their staff: capacity, workload, stress, sickness, turnover and recruitment.
+
+Both service systems are made of teams (Mesa agents) whose numeric state lives
+in one ``TeamTable`` of arrays. Staff are counted in full-time equivalents and
+flow between being in post, leaving and being recruited as expected values, so
+a two-person team does not jump about by whole people.
+
+The reinforcing loop: caseload above capacity raises stress; stress brings
+sickness absence and turnover; both cut capacity; new staff are less effective
+for a while (Munro 2011; Lane, Munro & Husemann 2016; S004).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..params import DOMAINS
+
+NPM, LOCAL = 0, 1
+KIND_NAMES = ("npm", "local_teams")
+
+#: Share of an NPM budget each specialist silo gets (assumption, roughly the
+#: spread of demand across health, money, housing, loneliness and substance services).
+SILO_BUDGET_SHARE = np.array([0.22, 0.22, 0.16, 0.16, 0.10, 0.14])
+
+
+class TeamTable:
+    """State of every team as arrays: NPM silos first (one per domain), then local teams."""
+
+    def __init__(self, n_neighbourhoods: int):
+        nd = len(DOMAINS)
+        t = nd + n_neighbourhoods
+        self.n = t
+        self.kind = np.array([NPM] * nd + [LOCAL] * n_neighbourhoods)
+        self.domain = np.array(list(range(nd)) + [-1] * n_neighbourhoods)
+        self.neighbourhood = np.array([-1] * nd + list(range(n_neighbourhoods)))
+        z = lambda: np.zeros(t)  # noqa: E731
+        self.establishment = z()  # funded FTE
+        self.staff = z()  # FTE in post
+        self.novices = z()  # FTE still ramping up
+        self.stress = z()
+        self.sickness = z()  # share of hours lost
+        self.capacity = z()  # client-facing hours available this week
+        self.frontdoor = z()  # hours spent on contacts, assessments, referrals, outreach this week
+        self.case_demand = z()  # hours the open cases need this week
+        self.wait_demand = z()  # hours the waiting list would need
+        self.hours_used = z()
+        self.hires = z()
+        self.leavers = z()
+        self.cost_per_hour = z()
+        self.overhead_share = z()
+        # local-team practice, adapted by the learning loop
+        self.closure_bar = z()
+        self.outreach = z()
+        self.recurrence = z()  # smoothed share of closed cases that came back
+        self.patch_crises = z()  # smoothed crises among people the team did not know
+
+    @property
+    def load(self) -> np.ndarray:
+        """Work asked of each team relative to the hours it has (1 = exactly full)."""
+        demand = self.frontdoor + self.case_demand + 0.2 * self.wait_demand
+        return np.where(self.capacity > 0, demand / np.maximum(self.capacity, 1e-9), 0.0)
+
+
+def set_establishment(teams: TeamTable, params: dict, citizens_npm: int, nb_sizes_local: np.ndarray) -> None:
+    """Funded staff from the budget: equal money per citizen in either system.
+
+    The staff a budget buys depends on the overhead share and the cost per hour.
+    """
+    b = params["budget_per_citizen"] * params["budget_factor"]
+    hours = params["staff_hours"]
+    nd = len(DOMAINS)
+    npm_fte = b * citizens_npm * (1 - params["npm_overhead_share"]) / (params["npm_cost_per_hour"] * hours)
+    teams.establishment[:nd] = npm_fte * SILO_BUDGET_SHARE
+    lt_fte = b * nb_sizes_local * (1 - params["local_overhead_share"]) / (params["local_cost_per_hour"] * hours)
+    teams.establishment[nd:] = np.minimum(lt_fte, params["team_max_staff"])
+    teams.cost_per_hour[:nd] = params["npm_cost_per_hour"]
+    teams.cost_per_hour[nd:] = params["local_cost_per_hour"]
+    teams.overhead_share[:nd] = params["npm_overhead_share"]
+    teams.overhead_share[nd:] = params["local_overhead_share"]
+
+
+def staff_up(teams: TeamTable, which: np.ndarray, novice: bool) -> float:
+    """Fill the establishment of ``which`` teams at once (at start, or a new team). Returns FTE hired."""
+    gap = np.maximum(teams.establishment[which] - teams.staff[which], 0.0)
+    teams.staff[which] += gap
+    if novice:
+        teams.novices[which] += gap
+    return float(gap.sum())
+
+
+def update_capacity(teams: TeamTable, params: dict) -> None:
+    """Client-facing hours this week: staff in post, less sickness, novices half as effective."""
+    frac_novice = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
+    teams.capacity = teams.staff * params["staff_hours"] * (1 - teams.sickness) * (1 - 0.5 * frac_novice)
+
+
+def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) -> float:
+    """Stress, sickness, turnover, recruitment and ramp-up for one week. Returns recruitment cost."""
+    # Stress follows load above ~85% of capacity, and target pressure (Munro 2011).
+    over = np.clip((teams.load - 0.85) / 0.6, 0.0, 1.0)
+    target = np.clip(over + 0.3 * target_pressure, 0.0, 1.0)
+    teams.stress += 0.1 * (target - teams.stress)
+    teams.sickness = params["stress_sickness"] * teams.stress
+    leave_p = params["base_turnover"] + params["stress_turnover"] * teams.stress
+    teams.leavers = teams.staff * leave_p
+    novice_share = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
+    teams.staff -= teams.leavers
+    teams.novices -= teams.leavers * novice_share
+    # Staff above a (cut) establishment go.
+    excess = np.maximum(teams.staff - teams.establishment, 0.0)
+    teams.staff -= excess
+    teams.novices = np.minimum(teams.novices, teams.staff)
+    # Vacancies are filled over time; recruiting is harder for a stressed team.
+    vacancies = np.maximum(teams.establishment - teams.staff, 0.0)
+    teams.hires = vacancies / params["recruitment_weeks"] * (1 - 0.5 * teams.stress)
+    teams.staff += teams.hires
+    teams.novices += teams.hires
+    teams.novices -= teams.novices / params["ramp_up_weeks"]
+    return float(teams.hires.sum() * params["recruitment_cost"])
+
+
+class Team(mesa.Agent):
+    """A service team: an NPM specialist silo or a self-managing local team; a view onto the TeamTable."""
+
+    def __init__(self, model, index: int):
+        super().__init__(model)
+        self.index = index
+
+    @property
+    def _t(self) -> TeamTable:
+        return self.model.teams_table
+
+    @property
+    def kind(self) -> str:
+        return KIND_NAMES[self._t.kind[self.index]]
+
+    @property
+    def name(self) -> str:
+        t = self._t
+        if t.kind[self.index] == NPM:
+            return f"{DOMAINS[t.domain[self.index]]} silo"
+        return f"local team {t.neighbourhood[self.index]}"
+
+    @property
+    def staff(self) -> float:
+        return float(self._t.staff[self.index])
+
+    @property
+    def establishment(self) -> float:
+        return float(self._t.establishment[self.index])
+
+    @property
+    def stress(self) -> float:
+        return float(self._t.stress[self.index])
+
+    @property
+    def caseload(self) -> int:
+        """Open cases (citizens) held by this team."""
+        return self.model.cases.caseload(self.index)
+
+    def step(self) -> None:  # pragma: no cover - teams are updated together
+        """Teams act together through the service modules each week."""
