@@ -12,6 +12,7 @@ import networkx as nx
 import numpy as np
 
 from ._util import bincount as _bincount
+from ._util import rowmax
 
 from .population import ISOLATION
 
@@ -75,7 +76,7 @@ class Community:
 
         Sets ``pop.support`` (in [0, 1]) and ``pop.connectedness``.
         """
-        capacity = pop.resilience * (1.0 - pop.needs.max(axis=1))
+        capacity = pop.resilience * (1.0 - rowmax(pop.needs))
         w = self.strength
         given = _bincount(self.src, w * capacity[self.dst], self.n) + _bincount(
             self.dst, w * capacity[self.src], self.n

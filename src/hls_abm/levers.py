@@ -66,7 +66,7 @@ def _switch(model, share: float) -> str:
 def _invest(model, amount: float) -> str:
     model.p["community_strength"] = min(1.0, model.p["community_strength"] + amount)
     model.community.invest(amount)
-    model.tally["cost_investment"] += amount * 250.0 * model.population.n
+    model.book_investment(amount * 250.0 * model.population.n)
     return f"community investment +{amount:g}"
 
 

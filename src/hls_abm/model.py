@@ -80,6 +80,7 @@ class HLSModel(mesa.Model):
         self.year_start = 0
         self.last_year_hours_per_client = 0.0
         self.levers_applied: list[dict] = []
+        self._pending_investment = 0.0
         self.tally: dict[str, float] = defaultdict(float)
         self.kpi = {"reported": 0.0, "real": 0.0}
         n = params["n_citizens"]
@@ -220,6 +221,11 @@ class HLSModel(mesa.Model):
             "ties": self._streams["ties"].random(self.community.n_ties),
         }
 
+    def book_investment(self, euros: float) -> None:
+        """One-off investment (community, setting up new teams): counted in this week's accounts,
+        or the next week's if booked between weeks."""
+        self._pending_investment += euros
+
     def _new_tally(self) -> None:
         self.tally = defaultdict(float)
         self.tally_team_closures[:] = 0.0
@@ -292,6 +298,7 @@ class HLSModel(mesa.Model):
         t["cost_overhead"] = float(overhead_team.sum())
         t["cost_crisis"] = float(n_crises * p["crisis_cost"])
         t["crisis_events"] = float(n_crises)
+        t["cost_investment"], self._pending_investment = self._pending_investment, 0.0
         t["total_cost"] = t["cost_staff"] + t["cost_support"] + t["cost_overhead"] + t["cost_crisis"] + t["cost_investment"]
         # Attribute service cost to citizens by the hours they received (for cost concentration).
         if hours.size and hours.sum() > 0:
@@ -325,7 +332,7 @@ class HLSModel(mesa.Model):
         self.refresh_establishment()
         new_teams = N_SILOS + np.asarray(todo)
         hired = staff_up(self.teams_table, new_teams, novice=True)
-        self.tally["cost_investment"] += hired * self.p["recruitment_cost"]
+        self.book_investment(hired * self.p["recruitment_cost"])
         self.teams_table.closure_bar[new_teams] = self.p["stable_level"]
         self.teams_table.outreach[new_teams] = self.p["outreach_share"]
         # Waiting-list entries of switched citizens move to their new team.

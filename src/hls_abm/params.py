@@ -8,6 +8,7 @@ call and dashboard value goes through.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -209,7 +210,7 @@ _SPECS = [
     _p("episode_weeks", 12, 1, 104, doc="Length of an NPM episode of support before the case is closed.",
        source="assumption; time-limited episodes (S000/S002)"),
     _p("handoff_loss", 0.2, 0.0, 1.0,
-       doc="Share of referrals lost at a hand-off between silos (lower for people who trust services).",
+       doc="Share of referrals lost at a hand-off between silos for a person of average trust (fewer if they trust services more).",
        source="assumption; S001/S004 on people lost between services"),
     _p("target_pressure", 0.3, 0.0, 1.0,
        doc="Pressure to meet targets (weeks to close, cases closed): drives gaming.",
@@ -303,7 +304,11 @@ def validate_params(scenario: str = "npm", **overrides: Any) -> dict[str, Any]:
         raise ParameterError(f"scenario={scenario!r} is unknown: expected one of {', '.join(SCENARIOS)}")
     unknown = sorted(set(overrides) - set(PARAMS))
     if unknown:
-        raise ParameterError(f"unknown parameter(s) {', '.join(unknown)}; known parameters: {', '.join(PARAMS)}")
+        hints = []
+        for name in unknown:
+            close = difflib.get_close_matches(name, PARAMS, n=1)
+            hints.append(f"{name} (did you mean {close[0]}?)" if close else name)
+        raise ParameterError(f"unknown parameter(s): {', '.join(hints)}; 'hls-abm scenarios --params' lists them all")
     merged = {name: spec.default for name, spec in PARAMS.items()}
     merged.update(SCENARIOS[scenario])
     merged.update(overrides)

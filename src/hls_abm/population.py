@@ -12,6 +12,8 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from ._util import rowmax, rowsum
+
 from .params import DOMAINS
 
 D = len(DOMAINS)
@@ -98,7 +100,7 @@ class Population:
     def update_wellbeing(self) -> None:
         """Wellbeing from needs (mean and worst), resilience and ties."""
         nd = self.needs
-        burden = 0.5 * (nd.mean(axis=1) + nd.max(axis=1))
+        burden = 0.5 * (rowsum(nd) / D + rowmax(nd))
         self.wellbeing = np.clip(
             0.6 * (1.0 - burden) + 0.25 * self.resilience + 0.15 * self.connectedness, 0.0, 1.0
         )
@@ -141,11 +143,11 @@ class Population:
         self.unmet_weeks = np.where(unmet, self.unmet_weeks + 1.0, np.maximum(self.unmet_weeks - 2.0, 0.0))
         self.unmet_weeks[needs < NOTICE_LEVEL * 0.5] = 0.0
         # Scarring: long-lasting high need slowly erodes resilience.
-        scarred = (needs.max(axis=1) > 0.6) & (entrench.max(axis=1) > 0.5)
+        scarred = (rowmax(needs) > 0.6) & (rowmax(entrench) > 0.5)
         self.resilience[scarred] -= p["scarring_rate"] * self.resilience[scarred]
         # Resilience regrows towards the person's own baseline while life is calm, and
         # community support builds it a little.
-        calm = needs.max(axis=1) < NOTICE_LEVEL
+        calm = rowmax(needs) < NOTICE_LEVEL
         self.resilience[calm] += RESILIENCE_REGROWTH * (self.baseline_resilience[calm] - self.resilience[calm]).clip(0)
         self.resilience += 0.003 * self.support * (1.0 - self.resilience)
         np.clip(self.resilience, 0.0, 1.0, out=self.resilience)

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._util import rowmax
+
 ACUTE_RELIEF = 0.3  # how far acute services bring the crisis need down (assumption)
 
 
 def respond(model) -> tuple[np.ndarray, np.ndarray]:
     """Detect needs past the crisis level and respond. Returns (citizens, crisis domains)."""
     p, pop = model.p, model.population
-    worst = pop.needs.argmax(axis=1)
-    ci = np.nonzero(pop.needs[np.arange(pop.n), worst] >= p["crisis_level"])[0]
+    ci = np.nonzero(rowmax(pop.needs) >= p["crisis_level"])[0]
     pop.in_crisis[:] = False
     if ci.size == 0:
         return ci, ci
-    cd = worst[ci]
+    cd = pop.needs[ci].argmax(axis=1)
     pop.in_crisis[ci] = True
     pop.crisis_count[ci] += 1
     # A crisis pushes the person's other needs up and knocks their resilience.

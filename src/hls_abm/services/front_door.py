@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._util import rowany
+
 from ..population import SALIENCE
 from .cases import NONE, WAITING
 
@@ -40,14 +42,14 @@ def seek_help(pop, cases, p: dict, u_contact: np.ndarray, u_salience: np.ndarray
     threshold = pop.help_threshold + 0.2 * (0.5 - pop.trust)
     free = cases.status == NONE
     wanting = (pop.needs >= threshold[:, None]) & free
-    forced_any = forced & free.any(axis=1)
-    asks = (wanting.any(axis=1) & (u_contact < p["contact_rate"])) | forced_any
+    forced_any = forced & rowany(free)
+    asks = (rowany(wanting) & (u_contact < p["contact_rate"])) | forced_any
     ci = np.nonzero(asks)[0]
     score = np.where(free[ci], pop.needs[ci] * SALIENCE * (0.75 + 0.5 * u_salience[ci]), -1.0)
     dom = score.argmax(axis=1)
     # Chasing: people on a waiting list ring to ask where they are.
     waiting = cases.status == WAITING
-    chasers = np.nonzero(~asks & waiting.any(axis=1) & (u_contact > 1.0 - p["chase_rate"]))[0]
+    chasers = np.nonzero(~asks & rowany(waiting) & (u_contact > 1.0 - p["chase_rate"]))[0]
     chase_dom = waiting[chasers].argmax(axis=1)
     citizens = np.concatenate([ci, chasers])
     domain = np.concatenate([dom, chase_dom])

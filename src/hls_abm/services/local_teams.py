@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._util import bincount as _bincount
+from .._util import rowall, rowany, rowmax
 
 from ..params import DOMAINS
 from ..population import ISOLATION
@@ -61,7 +62,7 @@ def outreach(model, busy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if found_n.sum() == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     local = model.is_local[pop.neighbourhood]
-    at_risk = local & ~busy & (cases.status == NONE).all(axis=1) & (pop.needs.max(axis=1) >= p["local_threshold"])
+    at_risk = local & ~busy & rowall(cases.status == NONE) & (rowmax(pop.needs) >= p["local_threshold"])
     cand = np.nonzero(at_risk)[0]
     if cand.size == 0:
         return cand, cand
@@ -79,7 +80,7 @@ def outreach(model, busy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def work_with_strengths(model) -> None:
     """Strengths-based support builds resilience; isolated clients are introduced to neighbours."""
     p, pop, cases = model.p, model.population, model.cases
-    in_lt = ((cases.status == OPEN) & (cases.team >= N_SILOS)).any(axis=1)
+    in_lt = rowany((cases.status == OPEN) & (cases.team >= N_SILOS))
     pop.resilience[in_lt] += p["strengths_gain"] * (1.0 - pop.resilience[in_lt])
     lonely = np.nonzero(in_lt & (pop.needs[:, ISOLATION] >= 0.4))[0]
     chosen = lonely[model.service_rng.random(lonely.size) < p["connect_rate"]]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._util import bincount as _bincount
+from .._util import rowany
 
 from .cases import NONE, OPEN
 from ..params import DOMAINS
@@ -102,7 +103,7 @@ def close(model) -> None:
 def done_to(model) -> None:
     """Deficit-based, 'done to' services slowly erode the resilience of the people in them."""
     cases = model.cases
-    in_npm = ((cases.status == OPEN) & (cases.team >= 0) & (cases.team < N_SILOS)).any(axis=1)
+    in_npm = rowany((cases.status == OPEN) & (cases.team >= 0) & (cases.team < N_SILOS))
     model.population.resilience[in_npm] *= 1.0 - model.p["done_to_erosion"]
 
 

@@ -1,0 +1,219 @@
+"""The ``hls-abm`` command line: run a scenario, compare twin worlds, list presets, run sweeps.
+
+    hls-abm run --scenario npm --steps 520 --citizens 10000 --out run.parquet
+    hls-abm compare npm local_teams --steps 520
+    hls-abm scenarios
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .params import PARAMS, SCENARIO_DOCS, SCENARIOS, ParameterError, load_params_toml, validate_params
+
+
+class CLIError(Exception):
+    """A user error: printed as one line, exit code 2."""
+
+
+def _positive_int(name, low=1, high=10_000_000):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number in [{low}, {high}], got {text!r}") from None
+        if not low <= v <= high:
+            raise argparse.ArgumentTypeError(f"{name} must be a whole number in [{low}, {high}], got {v}")
+        return v
+
+    return parse
+
+
+def _set_pairs(pairs: list[str]) -> dict:
+    """Parse ``--set name=value`` overrides (validated later by the model's parameter gate)."""
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise CLIError(f"--set expects name=value, got {pair!r}")
+        k, v = pair.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def _build_kwargs(args) -> tuple[str, dict]:
+    scenario, overrides = args.scenario, {}
+    if getattr(args, "params", None):
+        loaded = load_params_toml(args.params)
+        scenario = loaded.pop("scenario", scenario)
+        overrides.update(loaded)
+    overrides.update(_set_pairs(getattr(args, "set", None)))
+    if args.citizens is not None:
+        overrides["n_citizens"] = args.citizens
+    validate_params(scenario, **overrides)  # fail before any work
+    return scenario, overrides
+
+
+def _run(scenario: str, overrides: dict, steps: int, seed: int, desc: str, progress: bool = True):
+    from tqdm import tqdm
+
+    from .model import HLSModel
+
+    model = HLSModel(scenario, rng=seed, **overrides)
+    for _ in tqdm(range(steps), desc=desc, unit="wk", disable=not progress, leave=False):
+        model.step()
+    return model
+
+
+def cmd_run(args) -> int:
+    scenario, overrides = _build_kwargs(args)
+    out = Path(args.out) if args.out else None
+    if out is not None and out.suffix not in (".parquet", ".csv"):
+        raise CLIError(f"--out must end in .parquet or .csv, got {out.name!r}")
+    model = _run(scenario, overrides, args.steps, args.seed, f"{scenario}", not args.quiet)
+    df = model.metrics()
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if out.suffix == ".parquet":
+            df.to_parquet(out)
+        else:
+            df.to_csv(out)
+        print(f"wrote {len(df)} weeks x {df.shape[1]} columns to {out}")
+    print(summary_table({scenario: df}).to_string())
+    return 0
+
+
+#: The figures a newcomer reads first, with how to summarise them over a period.
+SUMMARY_ROWS = [
+    ("contacts per week", "contacts", "mean"),
+    ("failure demand share", None, "fd_share"),
+    ("hand-offs per person", "handoffs_per_person", "mean"),
+    ("waiting list", "waiting_list", "mean"),
+    ("crisis events per week", "crisis_events", "mean"),
+    ("service cost per week (staff+support+overhead)", None, "service"),
+    ("crisis cost per week", "cost_crisis", "mean"),
+    ("total cost per week", "total_cost", "mean"),
+    ("mean wellbeing", "mean_wellbeing", "mean"),
+    ("10th percentile wellbeing", "p10_wellbeing", "mean"),
+    ("staff stress", "staff_stress", "mean"),
+    ("staff hours per client per year", "staff_hours_per_client", "mean"),
+    ("cost per staff hour", "cost_per_staff_hour", "mean"),
+    ("reported KPI (closed within target)", "reported_kpi", "mean"),
+    ("real outcome (still resolved 13 weeks on)", "real_outcome", "mean"),
+]
+
+
+def summarise(df: pd.DataFrame) -> dict[str, float]:
+    """Summary of one run's table over its weeks."""
+    out = {}
+    for label, col, how in SUMMARY_ROWS:
+        if how == "fd_share":
+            out[label] = df.failure_demand.sum() / max(df.contacts.sum(), 1)
+        elif how == "service":
+            out[label] = (df.cost_staff + df.cost_support + df.cost_overhead).mean()
+        else:
+            out[label] = df[col].mean()
+    return out
+
+
+def summary_table(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Side-by-side summary: first year and last year of each run."""
+    cols = {}
+    for name, df in frames.items():
+        first, last = df.iloc[: min(52, len(df))], df.iloc[-min(52, len(df)):]
+        cols[f"{name} yr 1"] = summarise(first)
+        cols[f"{name} last yr"] = summarise(last)
+    table = pd.DataFrame(cols)
+    return table.round(3)
+
+
+def cmd_compare(args) -> int:
+    frames = {}
+    for scenario in args.scenarios:
+        if scenario not in SCENARIOS:
+            raise CLIError(f"scenario {scenario!r} is unknown: expected one of {', '.join(SCENARIOS)}")
+    overrides = _set_pairs(args.set)
+    if args.citizens is not None:
+        overrides["n_citizens"] = args.citizens
+    for scenario in args.scenarios:
+        validate_params(scenario, **overrides)
+    for scenario in args.scenarios:
+        frames[scenario] = _run(scenario, overrides, args.steps, args.seed, scenario, not args.quiet).metrics()
+    print(f"Twin worlds: same seed ({args.seed}), same people, same life events; {args.steps} weeks.\n")
+    print(summary_table(frames).to_string())
+    if args.out:
+        out = Path(args.out)
+        pd.concat(frames, names=["scenario"]).to_csv(out) if out.suffix == ".csv" else pd.concat(
+            frames, names=["scenario"]
+        ).to_parquet(out)
+        print(f"\nwrote {out}")
+    return 0
+
+
+def cmd_scenarios(args) -> int:
+    for name, over in SCENARIOS.items():
+        print(f"{name}: {SCENARIO_DOCS.get(name, '')}")
+        for k, v in over.items():
+            print(f"    {k} = {v!r}")
+    if args.params:
+        print("\nparameters (name, default, allowed, meaning):")
+        for p in PARAMS.values():
+            print(f"  {p.name} = {p.default!r}  [{p.allowed()}]  {p.doc}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="hls-abm", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    def common(p):
+        p.add_argument("--steps", type=_positive_int("--steps", 1, 100_000), default=520, help="weeks to simulate")
+        p.add_argument("--citizens", type=_positive_int("--citizens", 20, 2_000_000), default=None)
+        p.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=42)
+        p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
+        p.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    r = sub.add_parser("run", help="run one scenario and write its weekly table")
+    r.add_argument("--scenario", default="npm")
+    r.add_argument("--params", help="TOML file of parameters")
+    r.add_argument("--out", help="output file (.parquet or .csv)")
+    common(r)
+    r.set_defaults(func=cmd_run)
+
+    c = sub.add_parser("compare", help="run twin worlds side by side and print a summary table")
+    c.add_argument("scenarios", nargs="+")
+    c.add_argument("--out", help="optional .csv/.parquet of both weekly tables")
+    common(c)
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("scenarios", help="list presets and their parameters")
+    s.add_argument("--params", action="store_true", help="also list every parameter")
+    s.set_defaults(func=cmd_scenarios)
+
+    try:
+        from .sweep_cli import add_sweep_commands
+    except ImportError:  # the sweep extras are optional
+        add_sweep_commands = None
+    if add_sweep_commands is not None:
+        add_sweep_commands(sub)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except (ParameterError, CLIError) as err:
+        print(f"hls-abm: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("hls-abm: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Each mechanism shown acting on its own, in a small controlled world."""
+
+import numpy as np
+import pytest
+
+from hls_abm import HLSModel
+from hls_abm.population import COUPLING, MENTAL, MONEY
+from hls_abm.services import crisis
+from hls_abm.services.cases import NONE, OPEN, WAITING
+from hls_abm.services.front_door import seek_help
+from hls_abm.services.staff import update_staff
+
+
+def quiet_world(scenario="npm", n=200, **kw):
+    """A world with no life events and no warm-up, so one mechanism can be watched."""
+    kw = {"shock_rate": 0.0, "warmup_weeks": 0, **kw}
+    return HLSModel(scenario, n_citizens=n, rng=11, **kw)
+
+
+def test_unmet_debt_worsens_mental_health_through_the_coupling_matrix():
+    assert COUPLING[MONEY, MENTAL] > 0
+    a, b = quiet_world(budget_factor=0.1), quiet_world(budget_factor=0.1)
+    i = int(np.nonzero(a.population.is_complex)[0][0])
+    for m in (a, b):
+        m.population.needs[i] = 0.05
+    a.population.needs[i, MONEY] = 0.8  # the same person, in debt in one world only
+    for m in (a, b):
+        m.population.resilience[i] = 0.3
+        m.run_for(8)
+    assert a.population.needs[i, MENTAL] > b.population.needs[i, MENTAL] + 0.05
+
+
+def test_entrenched_needs_cost_more_hours_and_respond_less():
+    m = quiet_world(budget_factor=3.0)
+    pop, cases = m.population, m.cases
+    i, j = 0, 1
+    pop.needs[[i, j]] = 0.0
+    pop.needs[[i, j], MENTAL] = 0.6
+    pop.unmet_weeks[i, MENTAL] = 0
+    pop.unmet_weeks[j, MENTAL] = 52  # the same need, left unmet for a year
+    for c in (i, j):
+        cases.status[c, MENTAL] = OPEN
+        cases.team[c, MENTAL] = MENTAL
+    before = pop.needs[[i, j], MENTAL].copy()
+    from hls_abm.services.staff import update_capacity
+
+    update_capacity(m.teams_table, m.p)
+    cases.work(m.teams_table, pop, m.p, practice=np.ones(m.teams_table.n))
+    fall = before - pop.needs[[i, j], MENTAL]
+    assert fall[0] > 1.5 * fall[1] > 0
+
+
+def test_a_rejected_need_comes_back_as_failure_demand():
+    m = quiet_world(eligibility_threshold=0.9, contact_rate=1.0)
+    pop, cases = m.population, m.cases
+    pop.needs[:] = 0.0
+    pop.help_threshold[:] = 0.4
+    pop.trust[:] = 0.5
+    pop.needs[0, MONEY] = 0.6  # above the person's threshold, below the silo's
+    m.step()
+    assert cases.failure[0, MONEY]  # rejected at the door
+    first = m.metrics().iloc[-1]
+    assert first.rejections >= 1 and first.failure_demand == 0
+    m.step()  # still in need: they ask again, and that contact is failure demand
+    assert m.metrics().iloc[-1].failure_demand >= 1
+
+
+def test_people_present_their_most_salient_need_not_the_root_cause():
+    m = quiet_world()
+    pop, cases = m.population, m.cases
+    pop.needs[:] = 0.0
+    pop.help_threshold[:] = 0.3
+    pop.trust[:] = 0.5
+    pop.needs[:, MONEY] = 0.7  # root cause: debt
+    pop.needs[:, 0] = 0.65  # presenting: physical symptoms, more visible
+    c = seek_help(pop, cases, m.p, np.zeros(pop.n), np.full((pop.n, 6), 0.5), np.zeros(pop.n, bool))
+    assert (c.domain == 0).mean() > 0.9
+
+
+def test_handoffs_lose_people_and_silos_assess_again():
+    m = quiet_world(handoff_loss=1.0, contact_rate=1.0)
+    pop = m.population
+    pop.needs[:] = 0.0
+    pop.trust[:] = 0.5  # average trust: the loss rate is handoff_loss itself
+    pop.help_threshold[:] = 0.3
+    pop.needs[:, 0] = 0.7
+    pop.needs[:, MONEY] = 0.6
+    m.step()
+    row = m.metrics().iloc[-1]
+    assert row.referrals > 0
+    assert row.handoffs_lost == row.referrals  # everyone lost at the hand-off
+    assert m.cases.failure[:, MONEY].sum() == row.handoffs_lost
+
+
+def test_npm_episodes_close_on_the_clock_local_teams_when_stable():
+    for scenario, expect_high in (("npm", True), ("local_teams", False)):
+        m = quiet_world(scenario, episode_weeks=2, target_pressure=0.0, service_efficacy=0.0, budget_factor=3.0)
+        pop, cases = m.population, m.cases
+        pop.needs[:] = 0.0
+        pop.needs[0, MONEY] = 0.7
+        team = MONEY if scenario == "npm" else 6 + pop.neighbourhood[0]
+        cases.put_on_waiting_list(np.array([0]), np.array([MONEY]), np.array([team]), 0, np.array([0.0]))
+        m.run_for(4)
+        closed = cases.status[0, MONEY] == NONE
+        assert closed == expect_high  # no progress: NPM closes anyway, a local team keeps going
+        if expect_high:
+            assert cases.failure[0, MONEY]  # closed while still high: it will come back
+
+
+def test_continuity_keeps_the_relationship_only_with_the_same_team():
+    m = quiet_world("local_teams", budget_factor=3.0)
+    cases, pop = m.cases, m.population
+    t = 6 + pop.neighbourhood[0]
+    cases.relation[0, MONEY] = 0.8
+    cases.relation_team[0, MONEY] = t
+    cases.relation[1, MONEY] = 0.8
+    cases.relation_team[1, MONEY] = MONEY  # an old silo worker
+    pop.needs[[0, 1], MONEY] = 0.6
+    cases.put_on_waiting_list(np.array([0, 1]), np.array([MONEY, MONEY]), np.array([t, 6 + pop.neighbourhood[1]]), 0,
+                              np.zeros(2))
+    from hls_abm.services.staff import update_capacity
+
+    update_capacity(m.teams_table, m.p)
+    cases.admit(m.teams_table, pop.needs, m.p, 1)
+    assert cases.status[0, MONEY] == OPEN and cases.relation[0, MONEY] == 0.8
+    assert cases.relation[1, MONEY] == 0.0
+
+
+def test_a_crisis_costs_pushes_other_needs_up_and_knocks_resilience():
+    m = quiet_world()
+    pop = m.population
+    pop.needs[:] = 0.2
+    pop.needs[0, MENTAL] = 0.95
+    res = pop.resilience[0]
+    ci, cd = crisis.respond(m)
+    assert list(ci) == [0] and cd[0] == MENTAL
+    assert pop.needs[0, MONEY] > 0.2 and pop.resilience[0] < res
+    assert pop.cost[0] == m.p["crisis_cost"]
+
+
+def test_overload_raises_stress_turnover_and_cuts_capacity():
+    m = quiet_world()
+    t = m.teams_table
+    staff0 = t.staff.copy()
+    t.capacity[:] = 10.0
+    t.case_demand[:] = 20.0  # twice what the team can do
+    for _ in range(20):
+        update_staff(t, m.p, np.zeros(t.n))
+    busy = staff0 > 0
+    assert (t.stress[busy] > 0.5).all()
+    assert (t.sickness[busy] > 0).all()
+    assert (t.staff[busy] < staff0[busy]).all()
+
+
+def test_informal_support_flows_to_neighbours_in_need_and_unused_ties_fade():
+    m = quiet_world(community_strength=1.0)
+    pop, com = m.population, m.community
+    com.support_flow(pop, 1.0)
+    with_ties = pop.support.copy()
+    com.strength[:] = 0.0
+    com.support_flow(pop, 1.0)
+    assert with_ties.mean() > 0 and pop.support.max() == 0
+    m2 = quiet_world(community_strength=0.0, tie_growth=0.0)
+    s0 = m2.community.strength.mean()
+    m2.run_for(10)
+    assert m2.community.strength.mean() < s0
+
+
+def test_local_teams_connect_isolated_clients_to_neighbours():
+    m = quiet_world("local_teams", connect_rate=1.0, budget_factor=3.0)
+    pop, cases = m.population, m.cases
+    n_ties = m.community.n_ties
+    pop.needs[:5, 4] = 0.7
+    for c in range(5):
+        cases.status[c, 4] = OPEN
+        cases.team[c, 4] = 6 + pop.neighbourhood[c]
+    from hls_abm.services import local_teams
+
+    local_teams.work_with_strengths(m)
+    assert m.community.n_ties > n_ties
+
+
+def test_waiting_list_chasing_is_failure_demand():
+    m = quiet_world(chase_rate=1.0, contact_rate=0.0)
+    pop, cases = m.population, m.cases
+    pop.needs[:] = 0.0
+    pop.needs[:10, MONEY] = 0.7
+    cases.status[:10, MONEY] = WAITING
+    cases.team[:10, MONEY] = MONEY
+    c = seek_help(pop, cases, m.p, np.full(pop.n, 0.5), np.full((pop.n, 6), 0.5), np.zeros(pop.n, bool))
+    assert len(c) == 10 and c.chase.all() and c.failure.all()
+
+
+@pytest.mark.parametrize("pressure", [0.0, 1.0])
+def test_target_pressure_games_the_threshold_and_the_episode(pressure):
+    from hls_abm.services import npm
+
+    m = quiet_world(target_pressure=pressure)
+    thr, ep = npm.effective_threshold(m.p), npm.episode_length(m.p)
+    if pressure == 0:
+        assert thr == m.p["eligibility_threshold"] and ep == m.p["episode_weeks"]
+    else:
+        assert thr > m.p["eligibility_threshold"] and ep < m.p["episode_weeks"]
