@@ -6,7 +6,6 @@ direction, so one unlucky seed cannot make or break a pattern.
 """
 
 import numpy as np
-import pytest
 
 from hls_abm import HLSModel
 

@@ -2,7 +2,14 @@
 
 import pytest
 
-from hls_abm import PARAMS, SCENARIOS, HLSModel, ParameterError, load_params_toml, validate_params
+from hls_abm import (
+    PARAMS,
+    SCENARIOS,
+    HLSModel,
+    ParameterError,
+    load_params_toml,
+    validate_params,
+)
 
 
 def test_defaults_validate_and_every_param_has_provenance():

@@ -8,7 +8,14 @@
 
 from .levers import LEVERS
 from .model import HLSModel, twin_worlds
-from .params import DOMAINS, PARAMS, SCENARIOS, ParameterError, load_params_toml, validate_params
+from .params import (
+    DOMAINS,
+    PARAMS,
+    SCENARIOS,
+    ParameterError,
+    load_params_toml,
+    validate_params,
+)
 
 __version__ = "0.1.0"
 

@@ -39,3 +39,9 @@ def rowall(b: np.ndarray) -> np.ndarray:
 def rowsum(a: np.ndarray) -> np.ndarray:
     """Sum of each row of an (n, k) float array."""
     return a @ np.ones(a.shape[1])
+
+
+def nonzero2(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero`` for a 2-D array, same order, several times faster for (n, 6) masks."""
+    flat = np.flatnonzero(b)
+    return np.divmod(flat, b.shape[1])

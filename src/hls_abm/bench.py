@@ -22,7 +22,14 @@ import mesa
 import numpy as np
 
 from .params import validate_params
-from .population import COUPLING, COUPLING_FLOOR, MONEY, NOTICE_LEVEL, RESILIENCE_REGROWTH, Population
+from .population import (
+    COUPLING,
+    COUPLING_FLOOR,
+    MONEY,
+    NOTICE_LEVEL,
+    RESILIENCE_REGROWTH,
+    Population,
+)
 
 
 def _one(system: str, n: int, weeks: int) -> dict:

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from .params import PARAMS, SCENARIO_DOCS, SCENARIOS, ParameterError, load_params_toml, validate_params
+from .params import (
+    PARAMS,
+    SCENARIO_DOCS,
+    SCENARIOS,
+    ParameterError,
+    load_params_toml,
+    validate_params,
+)
 
 
 class CLIError(Exception):

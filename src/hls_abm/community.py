@@ -11,9 +11,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from ._util import bincount as _bincount
-from ._util import rowmax
-
+from ._util import bincount, rowmax
 from .population import ISOLATION
 
 ISOLATED_BELOW = 0.25  # connectedness under which a citizen counts as isolated (assumption)
@@ -69,7 +67,7 @@ class Community:
     def tie_sum(self) -> np.ndarray:
         """Total tie strength of each citizen."""
         w = self.strength
-        return _bincount(self.src, w, self.n) + _bincount(self.dst, w, self.n)
+        return bincount(self.src, w, self.n) + bincount(self.dst, w, self.n)
 
     def support_flow(self, pop, community_strength: float) -> None:
         """Informal support from neighbours with capacity to people in need.
@@ -78,7 +76,7 @@ class Community:
         """
         capacity = pop.resilience * (1.0 - rowmax(pop.needs))
         w = self.strength
-        given = _bincount(self.src, w * capacity[self.dst], self.n) + _bincount(
+        given = bincount(self.src, w * capacity[self.dst], self.n) + bincount(
             self.dst, w * capacity[self.src], self.n
         )
         pop.support = np.minimum(community_strength * given / TIE_NORM, 1.0)

@@ -10,11 +10,10 @@ from collections import defaultdict
 
 import mesa
 import numpy as np
-
-from ._util import bincount as _bincount
 import pandas as pd
 
 from . import levers as levers_mod
+from ._util import bincount, nonzero2
 from .community import Community
 from .journeys import JourneyLog
 from .metrics import MODEL_REPORTERS, staff_hours_per_client
@@ -90,7 +89,7 @@ class HLSModel(mesa.Model):
         n_nb = max(1, int(round(n / params["neighbourhood_size"])))
         pop.neighbourhood = (np.arange(n) * n_nb // n).astype(np.int32)
         self.n_neighbourhoods = n_nb
-        self.nb_size = _bincount(pop.neighbourhood, minlength=n_nb)
+        self.nb_size = bincount(pop.neighbourhood, minlength=n_nb)
         self.community = Community(pop.neighbourhood, params, self._streams["network"])
         self.community.weaken_for_the_lonely(pop.needs[:, 4])
         self.journeys = JourneyLog(params["record_events"], n)
@@ -143,7 +142,7 @@ class HLSModel(mesa.Model):
         # Local teams take over everyone the silos held in their neighbourhoods.
         moved = self.is_local[self.population.neighbourhood]
         held = (self.cases.status != 0) & moved[:, None]
-        hi, hd = np.nonzero(held)
+        hi, hd = nonzero2(held)
         self.cases.put_on_waiting_list(hi, hd, N_SILOS + self.population.neighbourhood[hi], 0,
                                        -10.0 * self.population.needs[hi].max(axis=1))
         self.cases.since[:] -= weeks
@@ -191,7 +190,7 @@ class HLSModel(mesa.Model):
         npm.close(self)
         local_teams.close(self)
         cases.clear_resolved_failures(pop.needs, p["stable_level"])
-        unknown = _bincount(
+        unknown = bincount(
             pop.neighbourhood[crisis_people[(cases.status[crisis_people] == 0).all(axis=1)]], minlength=self.n_neighbourhoods
         )
         local_teams.learn(self, unknown)
@@ -245,7 +244,7 @@ class HLSModel(mesa.Model):
         local_teams.note_returns(self, c.citizens, c.domain)
         # Chasing a waiting list costs the holding team front-door time and nothing else.
         chase_team = self.cases.team[c.citizens[c.chase], c.domain[c.chase]]
-        self.teams_table.frontdoor += _bincount(chase_team, minlength=self.teams_table.n) * self.p["contact_hours"]
+        self.teams_table.frontdoor += bincount(chase_team, minlength=self.teams_table.n) * self.p["contact_hours"]
         new = ~c.chase
         ci, cd = c.citizens[new], c.domain[new]
         local = self.is_local[self.population.neighbourhood[ci]]
@@ -266,7 +265,7 @@ class HLSModel(mesa.Model):
 
     def _check_real_outcomes(self) -> None:
         """The real outcome: of the needs closed 13 weeks ago, the share still resolved now."""
-        ci, cd = np.nonzero(self.cases.closed_week == self.week - REAL_OUTCOME_LAG)
+        ci, cd = nonzero2(self.cases.closed_week == self.week - REAL_OUTCOME_LAG)
         self._closures["checked"] = ci.size
         self._closures["resolved"] = int((self.population.needs[ci, cd] < NOTICE_LEVEL).sum())
 
@@ -286,10 +285,10 @@ class HLSModel(mesa.Model):
         staff_cost_team = tt.staff * p["staff_hours"] * tt.cost_per_hour
         # Commissioned support follows the caseload: one package per open case (citizen, team).
         open_ = cases.status == OPEN
-        oi, od = np.nonzero(open_)
+        oi, od = nonzero2(open_)
         pairs = np.unique(oi.astype(np.int64) * tt.n + cases.team[oi, od])
         case_team = pairs % tt.n
-        support_team = _bincount(case_team, minlength=tt.n) * p["support_cost_per_case"]
+        support_team = bincount(case_team, minlength=tt.n) * p["support_cost_per_case"]
         share = tt.overhead_share
         overhead_team = share / (1 - share) * (staff_cost_team + support_team)
         t["open_cases"] = float(pairs.size)
@@ -338,7 +337,7 @@ class HLSModel(mesa.Model):
         # Waiting-list entries of switched citizens move to their new team.
         moved = np.isin(self.population.neighbourhood, todo)
         waiting = (self.cases.status == 1) & moved[:, None]
-        wi, wd = np.nonzero(waiting)
+        wi, wd = nonzero2(waiting)
         self.cases.team[wi, wd] = N_SILOS + self.population.neighbourhood[wi]
         return len(todo)
 

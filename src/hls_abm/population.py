@@ -12,8 +12,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from ._util import rowmax, rowsum
-
+from ._util import nonzero2, rowmax, rowsum
 from .params import DOMAINS
 
 D = len(DOMAINS)
@@ -44,6 +43,17 @@ COUPLING[SUBSTANCE, MENTAL] = 0.0105
 COUPLING[SUBSTANCE, MONEY] = 0.0105
 COUPLING[SUBSTANCE, HOUSING] = 0.0070
 COUPLING[SUBSTANCE, PHYS] = 0.0070
+
+_COUPLING_ENTRIES = [(k, d, COUPLING[k, d]) for k in range(D) for d in range(D) if COUPLING[k, d]]
+
+
+def spill(x: np.ndarray) -> np.ndarray:
+    """``x @ COUPLING`` for (n, 6) needs, column by column (much faster than BLAS for 6 columns)."""
+    out = np.zeros_like(x)
+    for k, d, c in _COUPLING_ENTRIES:
+        out[:, d] += c * x[:, k]
+    return out
+
 
 #: How visible (and easy to talk about) a need is when a citizen presents:
 #: people present with the most salient need, not the root cause (assumption;
@@ -115,33 +125,38 @@ class Population:
         """
         needs = self.needs
         # Life events: shock probability per domain; recession multiplies money shocks.
-        prob = p["shock_rate"] * self.shock_weight[:, None] * np.ones(D)
-        prob[:, MONEY] *= p["money_shock_multiplier"]
-        prob = np.minimum(prob, 0.95)
-        hit = u_events < prob
+        rate = np.full(D, p["shock_rate"])
+        rate[MONEY] *= p["money_shock_multiplier"]
+        prob = np.minimum(self.shock_weight[:, None] * rate, 0.95)
+        hit_i, hit_d = nonzero2(u_events < prob)
+
+        entrench = np.minimum(self.unmet_weeks * (1.0 / p["entrenchment_weeks"]), 1.0)
+        unmet = (needs > NOTICE_LEVEL) & ~in_case
+        # Needs interact: one unmet need pushes up others (coupling matrix) ...
+        push = spill(np.maximum(needs - COUPLING_FLOOR, 0.0))
+        push *= (p["coupling_strength"] * self.coupling_weight)[:, None]
+        # ... and problems left alone escalate, faster when entrenched; resilience slows it.
+        escalation = (p["escalation_rate"] * (1.0 - self.resilience))[:, None] * (1.0 + entrench)
+        escalation *= unmet
+        push += escalation
+        push *= 1.0 - needs
+        # Natural recovery depends on resilience and informal support; entrenched needs respond less.
+        recovery = (p["recovery_rate"] * self.resilience * (1.0 + self.support))[:, None] * needs
+        recovery /= 1.0 + p["entrenchment_cost"] * entrench
+        needs += push
+        needs -= recovery
         # Given a hit, u/prob is uniform(0, 1): the shock size reuses the same draw. Sizes are
         # exponential (many small events, a few large ones that cause a crisis on their own).
-        frac = np.minimum(u_events / np.maximum(prob, 1e-12), 1.0 - 1e-9)
-        size = np.where(hit, -p["shock_size"] * np.log1p(-frac), 0.0)
-
-        # Needs interact: one unmet need pushes up others (coupling matrix).
-        spill = (np.maximum(needs - COUPLING_FLOOR, 0.0) @ COUPLING) * (
-            p["coupling_strength"] * self.coupling_weight[:, None]
-        )
-        entrench = self.entrenchment(p["entrenchment_weeks"])
-        responsiveness = 1.0 / (1.0 + p["entrenchment_cost"] * entrench)
-        noticed = needs > NOTICE_LEVEL
-        unmet = noticed & ~in_case
-        # Problems left alone escalate; resilience slows it.
-        escalation = np.where(unmet, p["escalation_rate"] * (1.0 - self.resilience)[:, None] * (1 + entrench), 0.0)
-        # Natural recovery depends on resilience and informal support; entrenched needs respond less.
-        recovery = p["recovery_rate"] * (self.resilience * (1.0 + self.support))[:, None] * needs * responsiveness
-        needs += size + spill * (1.0 - needs) + escalation * (1.0 - needs) - recovery
+        if hit_i.size:
+            frac = np.minimum(u_events[hit_i, hit_d] / prob[hit_i, hit_d], 1.0 - 1e-9)
+            needs[hit_i, hit_d] -= p["shock_size"] * np.log1p(-frac)
         np.clip(needs, 0.0, 1.0, out=needs)
 
         # Entrenchment: grows while a noticed need goes unmet; fades while it is worked on or low.
-        self.unmet_weeks = np.where(unmet, self.unmet_weeks + 1.0, np.maximum(self.unmet_weeks - 2.0, 0.0))
-        self.unmet_weeks[needs < NOTICE_LEVEL * 0.5] = 0.0
+        uw = self.unmet_weeks
+        uw += unmet * 3.0 - 2.0
+        np.maximum(uw, 0.0, out=uw)
+        uw[needs < NOTICE_LEVEL * 0.5] = 0.0
         # Scarring: long-lasting high need slowly erodes resilience.
         scarred = (rowmax(needs) > 0.6) & (rowmax(entrench) > 0.5)
         self.resilience[scarred] -= p["scarring_rate"] * self.resilience[scarred]

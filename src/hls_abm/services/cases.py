@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._util import bincount as _bincount
-
+from .._util import bincount, nonzero2
 from ..params import DOMAINS
 from ..population import NOTICE_LEVEL
 
@@ -64,15 +63,15 @@ class Cases:
 
         Returns the admitted (citizens, domains).
         """
-        oi, od = np.nonzero(self.status == OPEN)
-        teams.case_demand = _bincount(self.team[oi, od], self.entry_hours(needs, oi, od, p), teams.n)
-        wi, wd = np.nonzero(self.status == WAITING)
+        oi, od = nonzero2(self.status == OPEN)
+        teams.case_demand = bincount(self.team[oi, od], self.entry_hours(needs, oi, od, p), teams.n)
+        wi, wd = nonzero2(self.status == WAITING)
         if wi.size == 0:
             teams.wait_demand[:] = 0.0
             return wi, wd
         t = self.team[wi, wd]
         h = self.entry_hours(needs, wi, wd, p)
-        teams.wait_demand = _bincount(t, h, teams.n)
+        teams.wait_demand = bincount(t, h, teams.n)
         free = teams.capacity - teams.frontdoor - teams.case_demand
         order = np.lexsort((self.priority[wi, wd], t))
         t_o, h_o = t[order], h[order]
@@ -90,7 +89,7 @@ class Cases:
         same = self.relation_team[ai, ad] == at
         self.relation[ai, ad] = np.where(same, self.relation[ai, ad], 0.0)
         self.relation_team[ai, ad] = at
-        teams.case_demand += _bincount(at, h[take], teams.n)
+        teams.case_demand += bincount(at, h[take], teams.n)
         return ai, ad
 
     def work(self, teams, pop, p: dict, practice: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,13 +99,13 @@ class Cases:
         when the working relationship is good. ``practice`` is each team's
         practice-effectiveness multiplier. Returns (citizens, domains, hours).
         """
-        oi, od = np.nonzero(self.status == OPEN)
+        oi, od = nonzero2(self.status == OPEN)
         if oi.size == 0:
             teams.case_demand[:] = 0.0
             return oi, od, np.zeros(0)
         t = self.team[oi, od]
         h = self.entry_hours(pop.needs, oi, od, p)
-        teams.case_demand = _bincount(t, h, teams.n)
+        teams.case_demand = bincount(t, h, teams.n)
         avail = np.maximum(teams.capacity - teams.frontdoor, 0.0)
         share = np.minimum(1.0, avail / np.maximum(teams.case_demand, 1e-9))
         r = share[t]
@@ -117,7 +116,7 @@ class Cases:
         effect = p["service_efficacy"] * r * responsiveness * (0.6 + 0.4 * rel) * practice[t]
         pop.needs[oi, od] = np.maximum(pop.needs[oi, od] - effect, 0.0)
         self.relation[oi, od] = rel + p["trust_gain"] * (1.0 - rel) * r
-        teams.hours_used = teams.frontdoor + _bincount(t, delivered, teams.n)
+        teams.hours_used = teams.frontdoor + bincount(t, delivered, teams.n)
         self.client_this_year[oi] = True
         return oi, od, delivered
 
@@ -147,7 +146,7 @@ class Cases:
         self.status[settled | dropped] = NONE
         self.team[settled | dropped] = -1
         self.failure |= dropped
-        return np.nonzero(dropped)
+        return nonzero2(dropped)
 
     def clear_resolved_failures(self, needs: np.ndarray, stable_level: float) -> None:
         """A need that has settled is no longer a failure waiting to come back."""

@@ -1,3 +1,4 @@
+
 """Crisis and acute services: emergency admissions, police call-outs, emergency housing.
 
 They absorb crises from either system at their own (high) cost: this is where

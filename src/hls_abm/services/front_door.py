@@ -15,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._util import rowany
-
 from ..population import SALIENCE
 from .cases import NONE, WAITING
 

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._util import bincount as _bincount
-from .._util import rowall, rowany, rowmax
-
+from .._util import bincount, nonzero2, rowall, rowany, rowmax
 from ..params import DOMAINS
 from ..population import ISOLATION
 from .cases import NONE, OPEN
@@ -36,13 +34,13 @@ def intake(model, ci: np.ndarray, dom: np.ndarray, u_disclose: np.ndarray) -> No
     t = team_of(model, ci)
     known = ((cases.team[ci] == t[:, None]) & (cases.status[ci] != NONE)).any(axis=1)
     hours = p["contact_hours"] + np.where(known, 0.0, 1.5 * p["assessment_hours"])
-    teams.frontdoor += _bincount(t, hours, teams.n)
+    teams.frontdoor += bincount(t, hours, teams.n)
     model.journeys.log(week, "assessment", ci[~known], -1, t[~known])
     # The whole-life conversation: people disclose more the more they trust.
     take = (pop.needs[ci] >= p["local_threshold"]) & (cases.status[ci] == NONE)
     disclosed = u_disclose[ci] < 0.5 + 0.5 * pop.trust[ci, None]
     disclosed[np.arange(ci.size), dom] = True
-    rows, cd = np.nonzero(take & disclosed)
+    rows, cd = nonzero2(take & disclosed)
     ri = ci[rows]
     urgency = pop.needs[ri].max(axis=1)
     cases.put_on_waiting_list(ri, cd, t[rows], week, week - 10.0 * urgency)
@@ -92,7 +90,7 @@ def work_with_strengths(model) -> None:
 def close(model) -> None:
     """A need is closed when it is stable by the team's own (learned) standard."""
     pop, cases, teams, week = model.population, model.cases, model.teams_table, model.week
-    oi, od = np.nonzero((cases.status == OPEN) & (cases.team >= N_SILOS))
+    oi, od = nonzero2((cases.status == OPEN) & (cases.team >= N_SILOS))
     if oi.size == 0:
         return
     t = cases.team[oi, od]
@@ -103,14 +101,14 @@ def close(model) -> None:
     pop.trust[ci] = np.clip(pop.trust[ci] + 0.02, 0.0, 1.0)
     model.journeys.log(week, "closed", ci, cd, ct)
     model.record_closures(since_referral)
-    model.tally_team_closures += _bincount(ct, minlength=teams.n)
+    model.tally_team_closures += bincount(ct, minlength=teams.n)
 
 
 def note_returns(model, ci: np.ndarray, dom: np.ndarray) -> None:
     """A need that comes back soon after a local team closed it counts against that team's practice."""
     cases = model.cases
     recent = (model.week - cases.closed_week[ci, dom] <= RECURRENCE_WINDOW) & (cases.closed_by[ci, dom] >= N_SILOS)
-    model.tally_team_returns += _bincount(cases.closed_by[ci[recent], dom[recent]], minlength=model.teams_table.n)
+    model.tally_team_returns += bincount(cases.closed_by[ci[recent], dom[recent]], minlength=model.teams_table.n)
 
 
 def learn(model, crises_unknown: np.ndarray) -> None:

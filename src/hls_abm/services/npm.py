@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._util import bincount as _bincount
-from .._util import rowany
-
-from .cases import NONE, OPEN
+from .._util import bincount, nonzero2, rowany
 from ..params import DOMAINS
+from .cases import NONE, OPEN
 
 N_SILOS = len(DOMAINS)  # silo team index == domain index
 
@@ -37,7 +35,7 @@ def assess(model, ci: np.ndarray, cd: np.ndarray) -> None:
     p, pop, cases, teams, week = model.p, model.population, model.cases, model.teams_table, model.week
     if ci.size == 0:
         return
-    teams.frontdoor += _bincount(cd, minlength=teams.n) * p["assessment_hours"]
+    teams.frontdoor += bincount(cd, minlength=teams.n) * p["assessment_hours"]
     model.journeys.log(week, "assessment", ci, cd, cd)
     need = pop.needs[ci, cd]
     ok = need >= effective_threshold(p)
@@ -58,18 +56,18 @@ def intake(model, ci: np.ndarray, dom: np.ndarray, u_disclose: np.ndarray) -> No
     p, pop, cases, teams, week = model.p, model.population, model.cases, model.teams_table, model.week
     if ci.size == 0:
         return
-    teams.frontdoor += _bincount(dom, minlength=teams.n) * p["contact_hours"]
+    teams.frontdoor += bincount(dom, minlength=teams.n) * p["contact_hours"]
     assess(model, ci, dom)
     # Needs heard about in a silo's assessment: it does not ask about the whole life,
     # so people mention other needs only as far as they trust services.
     others = (pop.needs[ci] >= pop.help_threshold[ci, None] * 0.8) & (cases.status[ci] == NONE)
     others[np.arange(ci.size), dom] = False
     others &= u_disclose[ci] < 0.5 * pop.trust[ci, None]
-    rows, rd = np.nonzero(others)
+    rows, rd = nonzero2(others)
     if rows.size == 0:
         return
     ri, from_silo = ci[rows], dom[rows]
-    teams.frontdoor += _bincount(from_silo, minlength=teams.n) * p["referral_hours"]
+    teams.frontdoor += bincount(from_silo, minlength=teams.n) * p["referral_hours"]
     model.journeys.log(week, "referral", ri, rd, rd)
     model.tally["referrals"] += ri.size
     # A share of people are lost at each hand-off (fewer if they trust services).
@@ -85,7 +83,7 @@ def intake(model, ci: np.ndarray, dom: np.ndarray, u_disclose: np.ndarray) -> No
 def close(model) -> None:
     """Close episodes that reached their length (or whose need settled); tally KPI and real outcome."""
     p, pop, cases, week = model.p, model.population, model.cases, model.week
-    oi, od = np.nonzero((cases.status == OPEN) & (cases.team >= 0) & (cases.team < N_SILOS))
+    oi, od = nonzero2((cases.status == OPEN) & (cases.team >= 0) & (cases.team < N_SILOS))
     if oi.size == 0:
         return
     weeks_open = week - cases.since[oi, od]
