@@ -103,8 +103,6 @@ class HLSModel(mesa.Model):
         self.teams_table = TeamTable(n_nb)
         self.refresh_establishment()
         staff_up(self.teams_table, np.arange(self.teams_table.n), novice=False)
-        self.teams_table.closure_bar[N_SILOS:] = params["stable_level"]
-        self.teams_table.outreach[N_SILOS:] = params["outreach_share"]
         self.tally_team_closures = np.zeros(self.teams_table.n)
         self.tally_team_returns = np.zeros(self.teams_table.n)
 
@@ -117,6 +115,7 @@ class HLSModel(mesa.Model):
         self.community.support_flow(pop, params["community_strength"])
         pop.update_wellbeing()
         self._warm_up(params["warmup_weeks"])
+        self._start_local_practice(np.arange(N_SILOS, self.teams_table.n))
         self.datacollector = mesa.DataCollector(model_reporters=MODEL_REPORTERS)
 
     def _warm_up(self, weeks: int) -> None:
@@ -332,14 +331,21 @@ class HLSModel(mesa.Model):
         new_teams = N_SILOS + np.asarray(todo)
         hired = staff_up(self.teams_table, new_teams, novice=True)
         self.book_investment(hired * self.p["recruitment_cost"])
-        self.teams_table.closure_bar[new_teams] = self.p["stable_level"]
-        self.teams_table.outreach[new_teams] = self.p["outreach_share"]
+        self._start_local_practice(new_teams)
         # Waiting-list entries of switched citizens move to their new team.
         moved = np.isin(self.population.neighbourhood, todo)
         waiting = (self.cases.status == 1) & moved[:, None]
         wi, wd = nonzero2(waiting)
         self.cases.team[wi, wd] = N_SILOS + self.population.neighbourhood[wi]
         return len(todo)
+
+    def _start_local_practice(self, teams: np.ndarray) -> None:
+        """A new local team starts from the default practice and learns from there."""
+        tt = self.teams_table
+        tt.closure_bar[teams] = self.p["stable_level"]
+        tt.outreach[teams] = self.p["outreach_share"]
+        tt.recurrence[teams] = 0.0
+        tt.patch_crises[teams] = 0.0
 
     def _follow_transition_schedule(self) -> None:
         start = self.p["transition_start"]
