@@ -1,0 +1,53 @@
+"""Colours, names and sizes used everywhere on the dashboard.
+
+The two worlds always have the same colour on every chart, in every export and
+in the text, so a room can follow "orange is NPM, blue is local teams" without
+reading legends. Both colours come from the Okabe-Ito palette, which stays
+distinguishable for the common forms of colour-blindness and in greyscale
+(vermilion is much lighter than blue). The six other Okabe-Ito colours are used
+for the six life domains in a citizen's journey.
+"""
+
+from __future__ import annotations
+
+#: World keys, in the order they are drawn (left/top first).
+WORLDS: tuple[str, str] = ("npm", "local_teams")
+
+#: What the room sees for each world.
+WORLD_LABELS: dict[str, str] = {
+    "npm": "NPM (siloed services)",
+    "local_teams": "Local teams",
+}
+WORLD_SHORT: dict[str, str] = {"npm": "NPM", "local_teams": "Local teams"}
+
+#: Okabe-Ito vermilion for NPM, Okabe-Ito blue for local teams.
+WORLD_COLOURS: dict[str, str] = {"npm": "#D55E00", "local_teams": "#0072B2"}
+
+#: Colour for an intervention applied to both worlds at once.
+BOTH_COLOUR = "#333333"
+
+#: Colours for the six life domains (the remaining Okabe-Ito colours).
+DOMAIN_COLOURS: tuple[str, ...] = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#000000", "#F0E442")
+
+#: Interventions can be aimed at one world or both.
+TARGETS: dict[str, str] = {
+    "both": "Both worlds",
+    "npm": "NPM world only",
+    "local_teams": "Local teams world only",
+}
+
+
+def target_colour(target: str) -> str:
+    """Colour of an intervention marker: the world's colour, or dark grey for both."""
+    return WORLD_COLOURS.get(target, BOTH_COLOUR)
+
+
+def target_short(target: str) -> str:
+    return "both" if target == "both" else WORLD_SHORT.get(target, target)
+
+
+def font_sizes(presentation: bool) -> dict[str, int]:
+    """Chart font sizes; presentation mode is read from the back of a room."""
+    if presentation:
+        return {"title": 22, "axis": 16, "legend": 16, "marker": 14, "height": 380}
+    return {"title": 15, "axis": 12, "legend": 12, "marker": 11, "height": 290}
