@@ -120,3 +120,11 @@ def test_every_reporter_is_finite_from_week_one():
         row = m.latest_metrics()
         assert set(MODEL_REPORTERS) == set(row)
         assert all(np.isfinite(v) for v in row.values())
+
+
+def test_journeys_show_admissions_with_their_team():
+    m = HLSModel("local_teams", n_citizens=300, rng=5, warmup_weeks=20, record_events=True)
+    m.run_for(15)
+    events = __import__("pandas").concat([m.journey(i) for i in range(300)])
+    admitted = events[events.event == "admitted"]
+    assert len(admitted) > 0 and admitted.team.str.startswith("local team").all()

@@ -182,7 +182,8 @@ class HLSModel(mesa.Model):
 
         dropped, dropped_d = cases.prune_waiting_list(pop.needs, p, self.week)
         self.journeys.log(self.week, "dropped", dropped, dropped_d)
-        cases.admit(self.teams_table, pop.needs, p, self.week)
+        admitted, admitted_d = cases.admit(self.teams_table, pop.needs, p, self.week)
+        self.journeys.log(self.week, "admitted", admitted, admitted_d, cases.team[admitted, admitted_d])
         worked, _, hours = cases.work(self.teams_table, pop, p, practice=self._practice())
         npm.done_to(self)
         local_teams.work_with_strengths(self)
