@@ -128,3 +128,13 @@ def test_journeys_show_admissions_with_their_team():
     events = __import__("pandas").concat([m.journey(i) for i in range(300)])
     admitted = events[events.event == "admitted"]
     assert len(admitted) > 0 and admitted.team.str.startswith("local team").all()
+
+
+def test_transition_schedule_counts_weeks_from_the_end_of_the_warm_up():
+    npm = HLSModel("npm", n_citizens=400, rng=3, warmup_weeks=60)
+    tr = HLSModel("transition", n_citizens=400, rng=3, warmup_weeks=60, transition_start=10)
+    np.testing.assert_array_equal(npm.population.needs, tr.population.needs)
+    assert not tr.is_local.any() and not tr.levers_applied
+    npm.run_for(5)
+    tr.run_for(5)
+    pd.testing.assert_frame_equal(npm.metrics(), tr.metrics())

@@ -7,6 +7,7 @@
 """
 
 from .levers import LEVERS
+from .metrics import OUTPUT_COLUMNS
 from .model import HLSModel, twin_worlds
 from .params import (
     DOMAINS,
@@ -23,6 +24,7 @@ __all__ = [
     "HLSModel",
     "twin_worlds",
     "LEVERS",
+    "OUTPUT_COLUMNS",
     "DOMAINS",
     "PARAMS",
     "SCENARIOS",

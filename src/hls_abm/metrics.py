@@ -178,3 +178,6 @@ MODEL_REPORTERS = {
     "outreach": _t("outreach"),
     "local_team_share": local_team_share,
 }
+
+#: Names of the weekly output columns, in order.
+OUTPUT_COLUMNS: tuple[str, ...] = tuple(MODEL_REPORTERS)

@@ -80,6 +80,7 @@ class HLSModel(mesa.Model):
         self.last_year_hours_per_client = 0.0
         self.levers_applied: list[dict] = []
         self._pending_investment = 0.0
+        self._warming_up = False
         self.tally: dict[str, float] = defaultdict(float)
         self.kpi = {"reported": 0.0, "real": 0.0}
         n = params["n_citizens"]
@@ -132,8 +133,10 @@ class HLSModel(mesa.Model):
         self.is_local[:] = False
         self.refresh_establishment()
         staff_up(self.teams_table, np.arange(self.teams_table.n), novice=False)
+        self._warming_up = True
         for _ in range(weeks):
             self._live_week()
+        self._warming_up = False
         self.journeys.enabled = record
         self.is_local[:] = chosen
         self.refresh_establishment()
@@ -350,7 +353,7 @@ class HLSModel(mesa.Model):
 
     def _follow_transition_schedule(self) -> None:
         start = self.p["transition_start"]
-        if start < 0 or self.week < start:
+        if self._warming_up or start < 0 or self.week < start:
             return
         frac = min(1.0, (self.week - start + 1) / self.p["transition_weeks"]) * self.p["transition_target"]
         want = int(round(frac * self.n_neighbourhoods))

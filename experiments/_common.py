@@ -1,0 +1,103 @@
+"""Shared command line of the example experiments.
+
+Each ``experiments/<name>.py`` pairs with ``experiments/<name>.toml`` (the sweep spec)
+and has a ``figure(out_dir) -> (png, csv)`` function. Running the script runs or
+resumes the sweep, then writes ``<out>/<name>.png`` and ``<out>/<name>.csv``::
+
+    python experiments/cuts_paradox.py                      # process pool, all cores
+    python experiments/cuts_paradox.py --dask-local 2       # local Dask cluster
+    python experiments/cuts_paradox.py --scheduler tcp://host:8786
+    python experiments/cuts_paradox.py --quick              # small version (a minute or less)
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def quick_spec(spec: dict) -> dict:
+    """A smaller version of a spec: 3 replicates, 300 citizens, small sampled designs."""
+    spec = {k: (dict(v) if isinstance(v, dict) else v) for k, v in spec.items()}
+    exp = spec["experiment"]
+    exp["name"] = exp.get("name", "sweep") + "-quick"
+    if "seeds" in exp:
+        exp["seeds"] = exp["seeds"][:3]
+    else:
+        exp["replicates"] = min(3, exp.get("replicates", 1))
+    params = spec.setdefault("parameters", {})
+    params["n_citizens"] = 300
+    design = spec.get("design", {})
+    if design.get("method") == "sobol":
+        design["samples"] = min(8, design.get("samples", 8))
+    if design.get("method") == "lhs":
+        design["samples"] = min(10, design["samples"])
+    if design.get("method") == "morris":
+        design["trajectories"] = min(4, design["trajectories"])
+    return spec
+
+
+def main(name: str, figure, argv=None) -> int:
+    """Parse the common options, run (or resume) the sweep, make the figure and the table."""
+    from hls_abm.sweep import SpecError, run_sweep
+
+    spec_path = HERE / f"{name}.toml"
+    ap = argparse.ArgumentParser(prog=f"experiments/{name}.py", description=_doc_of(spec_path))
+    ap.add_argument("--out", help=f"results directory (default: results/{name}, or results/{name}-quick)")
+    ap.add_argument("--backend", choices=("serial", "pool", "dask"), default=None)
+    ap.add_argument("--workers", type=int, help="pool processes (default: all cores)")
+    ap.add_argument("--dask-local", type=int, metavar="N", help="start a local Dask cluster of N processes")
+    ap.add_argument("--scheduler", help="join a Dask scheduler, e.g. tcp://host:8786")
+    ap.add_argument("--quick", action="store_true", help="a small version: 3 seeds, 300 citizens")
+    ap.add_argument("--figure-only", action="store_true", help="redraw from stored results; run nothing")
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+
+    spec = tomllib.loads(spec_path.read_text())
+    if args.quick:
+        spec = quick_spec(spec)
+    out = Path(args.out) if args.out else Path("results") / spec["experiment"]["name"]
+    backend = args.backend or ("dask" if (args.dask_local or args.scheduler) else "pool")
+    if not args.figure_only:
+        t0 = time.perf_counter()
+        try:
+            df = run_sweep(spec if args.quick else spec_path, out=out, backend=backend, workers=args.workers,
+                           dask_local=args.dask_local, scheduler=args.scheduler, progress=not args.no_progress)
+        except SpecError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print("interrupted: run the same command again to resume", file=sys.stderr)
+            return 130
+        n = df["run_id"].nunique()
+        print(f"{n} runs in {out} ({time.perf_counter() - t0:.0f} s on the {backend} backend)")
+    png, csv = figure(out)
+    print(f"figure: {png}\ntable:  {csv}")
+    return 0
+
+
+def _doc_of(spec_path: Path) -> str:
+    try:
+        return tomllib.loads(spec_path.read_text())["experiment"].get("description", "")
+    except (OSError, KeyError, tomllib.TOMLDecodeError):
+        return ""
+
+
+def figure_grid(nrows: int, ncols: int, w: float = 6.0, h: float = 4.0):
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(w * ncols, h * nrows), dpi=110, layout="constrained")
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes
+
+
+def fixed_param(out, name: str, default=None):
+    """A fixed parameter of the sweep stored in ``out`` (from its provenance)."""
+    from hls_abm.sweep import load_provenance
+
+    return load_provenance(out)["spec"]["parsed"].get("parameters", {}).get(name, default)

@@ -1,0 +1,187 @@
+"""``hls-abm sweep`` and ``hls-abm analyse``: parameter sweeps from the command line.
+
+Hook into the main CLI with::
+
+    from .sweep_cli import add_sweep_commands
+    add_sweep_commands(subparsers)      # subparsers = parser.add_subparsers(dest="command")
+
+Each added sub-parser sets ``func`` (``args.func(args)`` returns the exit code).
+Also runnable on its own: ``python -m hls_abm.sweep_cli sweep SPEC --out DIR``.
+
+Exit codes: 0 done (also when some runs failed: they are recorded), 2 bad spec or
+arguments (nothing written), 1 other errors (e.g. cannot reach the Dask
+scheduler), 130 interrupted (finished runs are kept; run again to resume).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+__all__ = ["add_sweep_commands", "cmd_sweep", "cmd_analyse", "main"]
+
+_SWEEP_HELP = "run (or resume) a parameter sweep from a TOML experiment spec"
+_SWEEP_EPILOG = """\
+examples:
+  hls-abm sweep experiments/complexity_crossover.toml --out results/crossover
+  hls-abm sweep experiments/sobol_drivers.toml --out results/sobol --dask-local 2
+  hls-abm sweep experiments/cuts_paradox.toml --out results/cuts --scheduler tcp://10.0.0.5:8786
+  hls-abm sweep experiments/cuts_paradox.toml --check        # validate and show the plan only
+
+Interrupted (Ctrl-C, killed, lost worker)? Run the same command again: finished
+runs are skipped. Results: pandas.read_parquet or hls_abm.sweep.load_results(DIR).
+"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"{v} is not allowed: expected an integer >= 1")
+    return v
+
+
+def add_sweep_commands(subparsers) -> None:
+    """Add the ``sweep`` and ``analyse`` (alias ``analyze``) sub-commands to an argparse CLI."""
+    p = subparsers.add_parser("sweep", help=_SWEEP_HELP, description=_SWEEP_HELP, epilog=_SWEEP_EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("spec", help="experiment spec (TOML), e.g. experiments/complexity_crossover.toml")
+    p.add_argument("--out", "-o", metavar="DIR",
+                   help="results directory (default: results/<experiment name>); rerun with the same DIR to resume")
+    p.add_argument("--backend", choices=("serial", "pool", "dask"), default=None,
+                   help="where runs execute (default: pool, all cores; dask if --scheduler/--dask-local is given)")
+    p.add_argument("--workers", "-j", type=_positive_int, metavar="N",
+                   help="worker processes for the pool backend (default: all cores)")
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join a running Dask scheduler")
+    p.add_argument("--dask-local", type=_positive_int, metavar="N",
+                   help="start a local Dask cluster with N worker processes")
+    p.add_argument("--batch-size", type=_positive_int, metavar="N",
+                   help="runs per task (default: adaptive, about 1 s of work per task)")
+    p.add_argument("--retry-failed", action="store_true", help="run again the runs that failed before")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--check", action="store_true", help="validate the spec and print the plan; run nothing")
+    p.set_defaults(func=cmd_sweep)
+
+    a = subparsers.add_parser("analyse", aliases=["analyze"],
+                              help="tables (CSV) and figures (PNG) of a sweep results directory",
+                              description="Write summary.csv (means and CIs across seeds), twin_differences.csv "
+                                          "(local_teams - npm on the same seeds), Sobol/Morris indices and "
+                                          "figures into DIR/analysis.")
+    a.add_argument("dir", metavar="DIR", help="results directory written by `hls-abm sweep`")
+    a.add_argument("--out", "-o", metavar="OUT", help="where to write (default: DIR/analysis)")
+    a.add_argument("--conf", type=float, default=None, help="confidence level (default 0.95)")
+    a.add_argument("--no-figures", action="store_true", help="tables only")
+    a.set_defaults(func=cmd_analyse)
+
+
+def _err(msg: str) -> None:
+    print(f"hls-abm: error: {msg}", file=sys.stderr)
+
+
+def cmd_sweep(args) -> int:
+    from .sweep import SpecError, load_spec, plan_runs, run_sweep
+
+    backend = args.backend
+    if args.scheduler and args.dask_local:
+        _err("give either --scheduler (join a cluster) or --dask-local N (start one), not both")
+        return 2
+    if args.scheduler or args.dask_local:
+        if backend not in (None, "dask"):
+            _err(f"--scheduler/--dask-local need --backend dask, not {backend}")
+            return 2
+        backend = "dask"
+    backend = backend or "pool"
+    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+        args.scheduler = "tcp://" + args.scheduler
+    try:
+        spec = load_spec(args.spec)
+        plan = plan_runs(spec)
+    except SpecError as err:
+        _err(str(err))
+        return 2
+    out = Path(args.out) if args.out else Path("results") / spec.name
+    if args.check:
+        n_runs = len({r["run_id"] for r in plan})
+        pts = len({r["point_id"] for r in plan})
+        print(f"{spec.name}: OK. {pts} design point(s) x {len(spec.scenarios)} scenario(s) x "
+              f"{len(spec.seeds)} seed(s) = {n_runs} run(s) of {spec.steps} weeks ({spec.design.method} design)")
+        if spec.factors:
+            print("factors: " + ", ".join(f.name for f in spec.factors))
+        print(f"would write to {out}")
+        return 0
+    previous = _sigterm_as_interrupt()
+    try:
+        run_sweep(spec, out=out, backend=backend, workers=args.workers, scheduler=args.scheduler,
+                  dask_local=args.dask_local, batch_size=args.batch_size, progress=not args.no_progress,
+                  retry_failed=args.retry_failed, load=False)
+    except SpecError as err:
+        _err(str(err))
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except (RuntimeError, OSError, TimeoutError) as err:
+        _err(str(err))
+        return 1
+    finally:
+        _restore_sigterm(previous)
+    from .sweep import load_results
+
+    df = load_results(out)
+    n_ok = int((df.drop_duplicates("run_id")["status"] == "ok").sum()) if len(df) else 0
+    n_bad = df["run_id"].nunique() - n_ok if len(df) else 0
+    print(f"{spec.name}: {n_ok} run(s) ok, {n_bad} failed, in {out}  (next: hls-abm analyse {out})")
+    return 0
+
+
+def _sigterm_as_interrupt():
+    """Stop on SIGTERM (e.g. a batch scheduler's time limit) as on Ctrl-C: record the
+    interruption and exit 130. (Finished runs are on disk either way.) Returns the old handler."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except (ValueError, OSError):  # not available here
+        return None
+
+
+def _restore_sigterm(previous) -> None:
+    import signal
+
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except (ValueError, OSError):
+            pass
+
+
+def cmd_analyse(args) -> int:
+    from .sweep.analysis import analyse
+
+    try:
+        analyse(args.dir, out=args.out, conf=args.conf, figures=not args.no_figures)
+    except FileNotFoundError as err:
+        _err(str(err))
+        return 2
+    return 0
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="hls-abm", description="hls_abm parameter sweeps")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_sweep_commands(sub)
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
