@@ -23,7 +23,6 @@ from .services import crisis, local_teams, npm
 from .services.cases import OPEN, Cases
 from .services.front_door import seek_help
 from .services.staff import (
-    LOCAL,
     Team,
     TeamTable,
     set_establishment,
@@ -413,4 +412,4 @@ def twin_worlds(n_citizens: int = 1000, rng=None, **overrides) -> tuple[HLSModel
     )
 
 
-__all__ = ["HLSModel", "twin_worlds", "LOCAL"]
+__all__ = ["HLSModel", "twin_worlds"]

@@ -60,12 +60,15 @@ def spill(x: np.ndarray) -> np.ndarray:
 #: stigma lowers disclosure of substance use and loneliness).
 SALIENCE = np.array([1.0, 0.7, 0.8, 0.9, 0.4, 0.5])
 
-#: How much a need drives the others: the root cause is the need with most pull.
-ROOT_PULL = 1.0 + COUPLING.sum(axis=1) / COUPLING.sum(axis=1).max()
 
 NOTICE_LEVEL = 0.3  # need above which it is noticed, escalates and can entrench (assumption)
 COUPLING_FLOOR = 0.15  # needs below this do not spill over (assumption)
 RESILIENCE_REGROWTH = 0.01  # weekly regrowth towards a person's baseline while needs are low (assumption)
+
+
+def entrenchment(unmet_weeks: np.ndarray, weeks: float) -> np.ndarray:
+    """0 for a fresh need, 1 for a need that has gone unmet for ``weeks`` or more."""
+    return np.minimum(unmet_weeks / weeks, 1.0)
 
 
 class Population:
@@ -103,10 +106,6 @@ class Population:
         self.cost = np.zeros(n)  # cumulative service + crisis cost attributed to each citizen
 
     # --- derived quantities -------------------------------------------------------------------
-    def entrenchment(self, weeks: int) -> np.ndarray:
-        """0 for a fresh need, 1 for a need that has gone unmet for ``weeks`` or more."""
-        return np.minimum(self.unmet_weeks / weeks, 1.0)
-
     def update_wellbeing(self) -> None:
         """Wellbeing from needs (mean and worst), resilience and ties."""
         nd = self.needs
@@ -130,7 +129,7 @@ class Population:
         prob = np.minimum(self.shock_weight[:, None] * rate, 0.95)
         hit_i, hit_d = nonzero2(u_events < prob)
 
-        entrench = np.minimum(self.unmet_weeks * (1.0 / p["entrenchment_weeks"]), 1.0)
+        entrench = entrenchment(self.unmet_weeks, p["entrenchment_weeks"])
         unmet = (needs > NOTICE_LEVEL) & ~in_case
         # Needs interact: one unmet need pushes up others (coupling matrix) ...
         push = spill(np.maximum(needs - COUPLING_FLOOR, 0.0))

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._util import bincount, nonzero2
 from ..params import DOMAINS
-from ..population import NOTICE_LEVEL
+from ..population import NOTICE_LEVEL, entrenchment
 
 NONE, WAITING, OPEN = 0, 1, 2
 D = len(DOMAINS)
@@ -110,7 +110,7 @@ class Cases:
         share = np.minimum(1.0, avail / np.maximum(teams.case_demand, 1e-9))
         r = share[t]
         delivered = h * r
-        entrench = np.minimum(pop.unmet_weeks[oi, od] / p["entrenchment_weeks"], 1.0)
+        entrench = entrenchment(pop.unmet_weeks[oi, od], p["entrenchment_weeks"])
         responsiveness = 1.0 / (1.0 + p["entrenchment_cost"] * entrench)
         rel = self.relation[oi, od]
         effect = p["service_efficacy"] * r * responsiveness * (0.6 + 0.4 * rel) * practice[t]

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._util import bincount, nonzero2, rowany
 from ..params import DOMAINS
+from ..population import entrenchment
 from .cases import NONE, OPEN
 
 N_SILOS = len(DOMAINS)  # silo team index == domain index
@@ -40,7 +41,7 @@ def assess(model, ci: np.ndarray, cd: np.ndarray) -> None:
     need = pop.needs[ci, cd]
     ok = need >= effective_threshold(p)
     # Cream-skimming: under target pressure, hard (severe, entrenched) cases wait behind easy ones.
-    entrench = np.minimum(pop.unmet_weeks[ci, cd] / p["entrenchment_weeks"], 1.0)
+    entrench = entrenchment(pop.unmet_weeks[ci, cd], p["entrenchment_weeks"])
     priority = week + 30.0 * p["target_pressure"] * (need + entrench)
     cases.put_on_waiting_list(ci[ok], cd[ok], cd[ok], week, priority[ok])
     model.journeys.log(week, "waiting", ci[ok], cd[ok], cd[ok])
