@@ -19,7 +19,7 @@ from hls_abm.sweep import (
     load_series,
     run_sweep,
 )
-from hls_abm.sweep.runner import summarise_frame
+from hls_abm.sweep.runner import request_stop, summarise_frame
 
 SPEC = """
 [experiment]
@@ -180,6 +180,32 @@ def test_failed_runs_recorded_sweep_continues(tmp_path, backend):
     inv = load_provenance(tmp_path / "r")["invocations"][-1]
     assert inv["n_todo"] == 6 and inv["n_failed"] == 6
     assert load_results(tmp_path / "r")["run_id"].nunique() == 12
+
+
+class InterruptedModel(HLSModel):
+    """Ctrl-C arrives during week 3 of seed 8, and library code re-raises it as a TypeError
+    (numpy does this when the interrupt lands while it iterates an object)."""
+
+    def step(self):
+        if self.seed == 8 and self.week == 3:
+            try:
+                request_stop()
+            except KeyboardInterrupt as err:
+                raise TypeError("int() argument must be ... not 'EdgeView'") from err
+        super().step()
+
+
+INTERRUPTED = SPEC.replace('name = "tiny_runner"', f'name = "interrupted"\nmodel = "{__name__}:InterruptedModel"')
+
+
+def test_interrupt_disguised_as_error_is_not_a_failed_run(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(INTERRUPTED, out=tmp_path / "r", backend="serial", progress=False, quiet=True)
+    inv = load_provenance(tmp_path / "r")["invocations"][-1]
+    assert inv["interrupted"] is True and inv["n_failed"] == 0
+    stored = load_results(tmp_path / "r")
+    assert (stored["status"] == "ok").all()
+    assert 8 not in set(stored["seed"])  # the interrupted run is not stored at all
 
 
 def test_summarise_frame_handles_nan_and_windows():

@@ -16,6 +16,7 @@ scheduler), 130 interrupted (finished runs are kept; run again to resume).
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -112,7 +113,11 @@ def cmd_sweep(args) -> int:
             print("factors: " + ", ".join(f.name for f in spec.factors))
         print(f"would write to {out}")
         return 0
-    previous = _sigterm_as_interrupt()
+    # SIGTERM (e.g. a batch scheduler's time limit) stops the sweep as Ctrl-C does: the
+    # interruption is recorded and the exit code is 130. Finished runs are on disk either way.
+    from .sweep.runner import install_interrupt_handlers, restore_interrupt_handlers
+
+    previous = install_interrupt_handlers((signal.SIGINT, signal.SIGTERM))
     try:
         run_sweep(spec, out=out, backend=backend, workers=args.workers, scheduler=args.scheduler,
                   dask_local=args.dask_local, batch_size=args.batch_size, progress=not args.no_progress,
@@ -126,7 +131,7 @@ def cmd_sweep(args) -> int:
         _err(str(err))
         return 1
     finally:
-        _restore_sigterm(previous)
+        restore_interrupt_handlers(previous)
     from .sweep import load_results
 
     df = load_results(out)
@@ -134,34 +139,6 @@ def cmd_sweep(args) -> int:
     n_bad = df["run_id"].nunique() - n_ok if len(df) else 0
     print(f"{spec.name}: {n_ok} run(s) ok, {n_bad} failed, in {out}  (next: hls-abm analyse {out})")
     return 0
-
-
-def _sigterm_as_interrupt():
-    """Stop on SIGTERM (e.g. a batch scheduler's time limit) as on Ctrl-C: record the
-    interruption and exit 130. (Finished runs are on disk either way.) Returns the old handler."""
-    import signal
-    import threading
-
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-
-    try:
-        return signal.signal(signal.SIGTERM, handler)
-    except (ValueError, OSError):  # not available here
-        return None
-
-
-def _restore_sigterm(previous) -> None:
-    import signal
-
-    if previous is not None:
-        try:
-            signal.signal(signal.SIGTERM, previous)
-        except (ValueError, OSError):
-            pass
 
 
 def cmd_analyse(args) -> int:

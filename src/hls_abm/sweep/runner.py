@@ -13,8 +13,10 @@ from __future__ import annotations
 import importlib
 import math
 import os
+import signal
 import socket
 import sys
+import threading
 import time
 import traceback
 from typing import Any, Iterator
@@ -33,6 +35,45 @@ __all__ = [
     "load_model_class",
     "BatchSizer",
 ]
+
+
+# --------------------------------------------------------------------------------------------
+# interrupts
+#
+# Ctrl-C and SIGTERM raise KeyboardInterrupt wherever the driver happens to be. If that is
+# inside a serial-backend run, library code can turn it into an ordinary exception (numpy,
+# for one, reports a KeyboardInterrupt raised while it iterates an object as a TypeError),
+# and the run would be stored as "failed" and the sweep would carry on. So the handler first
+# sets a flag: a run that fails while the flag is set was interrupted, not broken.
+
+_STOP = threading.Event()
+
+
+def request_stop(signum=None, frame=None):
+    """Signal handler (SIGINT, SIGTERM): mark the sweep as stopping and interrupt it."""
+    _STOP.set()
+    raise KeyboardInterrupt
+
+
+def install_interrupt_handlers(signals=(signal.SIGINT,)) -> dict:
+    """Route ``signals`` to :func:`request_stop` (main thread only); returns the old handlers."""
+    previous = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for sig in signals:
+        try:
+            previous[sig] = signal.signal(sig, request_stop)
+        except (ValueError, OSError):  # not available on this platform
+            pass
+    return previous
+
+
+def restore_interrupt_handlers(previous: dict) -> None:
+    for sig, handler in previous.items():
+        try:
+            signal.signal(sig, handler)
+        except (ValueError, OSError, TypeError):
+            pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -231,6 +272,8 @@ def execute_run(run: dict, outputs: dict) -> dict:
         summary, series = summarise_frame(_weekly_frame(model), outputs, run["steps"])
         result.update(status="ok", error=None, summary=summary, series=series)
     except Exception as err:  # noqa: BLE001 - a failing run is data, not a crash
+        if _STOP.is_set():  # the interrupt surfaced as another exception: not the run's fault
+            raise KeyboardInterrupt from err
         tb = traceback.format_exception(type(err), err, err.__traceback__)
         result.update(status="failed", error="".join(tb[-6:])[-4000:], summary={}, series=None)
     result["elapsed_s"] = time.perf_counter() - t0
@@ -329,6 +372,8 @@ def run_sweep(
     interrupted = False
     n_done = n_failed = 0
     bar = None
+    _STOP.clear()
+    handlers = install_interrupt_handlers()
     try:
         done = store.done_run_ids(include_failed=not retry_failed)
         unique: dict = {}
@@ -367,7 +412,12 @@ def run_sweep(
                         bar.set_postfix(failed=n_failed)
     except KeyboardInterrupt:
         interrupted = True
+    except Exception:
+        if not _STOP.is_set():
+            raise
+        interrupted = True  # an interrupt that library code re-raised as another exception
     finally:
+        restore_interrupt_handlers(handlers)
         if bar is not None:
             bar.close()
         store.end(n_done=n_done, n_failed=n_failed, interrupted=interrupted)
