@@ -31,7 +31,8 @@ def wait_until(fn, timeout=20.0, every=0.1):
 
 def test_play_advances_both_worlds_offline(page, dashboard_server):
     took = open_dashboard(page, dashboard_server)
-    assert took < 10, f"first usable page took {took:.1f}s"
+    # A generous bound (a shared CI machine); benchmarks/bench_dashboard.py measures the real figure.
+    assert took < 60, f"first usable page took {took:.1f}s"
     assert week(page) == 0
     assert page.get_by_text("NPM (siloed services)").first.is_visible()
     shot(page, "01-opened")
