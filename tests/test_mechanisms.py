@@ -152,6 +152,49 @@ def test_overload_raises_stress_turnover_and_cuts_capacity():
     assert (t.staff[busy] < staff0[busy]).all()
 
 
+def test_cut_posts_empty_over_the_notice_period_with_redundancy_pay():
+    """A budget cut does not shed staff overnight: posts above the new establishment empty at
+    1/notice_weeks a week (staff paid meanwhile) and each FTE made redundant costs redundancy pay."""
+    def one_off_costs(**kw):
+        m = quiet_world(n=1000, base_turnover=0.0, stress_turnover=0.0, **kw)
+        t = m.teams_table
+        m.apply_lever("budget_cut", percent=20)
+        surplus0 = float((t.staff - t.establishment).clip(0).sum())
+        costs, surplus = [], []
+        for _ in range(8):
+            costs.append(update_staff(t, m.p, np.zeros(t.n)))
+            surplus.append(float((t.staff - t.establishment).clip(0).sum()))
+        return m, surplus0, np.array(surplus), np.array(costs)
+
+    m, s0, surplus, costs = one_off_costs(notice_weeks=4, redundancy_weeks=10.0)
+    assert s0 > 1.0
+    assert np.allclose(surplus, s0 * 0.75 ** np.arange(1, 9))  # a quarter of the surplus goes each week
+    week_pay = m.p["staff_hours"] * m.p["npm_cost_per_hour"]
+    assert np.allclose(costs, 10.0 * week_pay * s0 * 0.25 * 0.75 ** np.arange(8))
+    _, s0b, surplus_b, costs_b = one_off_costs(notice_weeks=1, redundancy_weeks=0.0)
+    assert s0b == pytest.approx(s0) and surplus_b.max() == 0.0 and costs_b.max() == 0.0  # overnight, free
+
+
+@pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
+def test_switch_redeploys_npm_staff_into_the_new_teams(share):
+    """Switching neighbourhoods: redeploy_share of the staff whose NPM posts go move into the new
+    local teams at once (as novices); the rest of the new posts are recruited (at a cost) and the
+    other NPM staff stay over their notice period."""
+    m = quiet_world(n=2000, redeploy_share=share)
+    t = m.teams_table
+    npm_before = float(t.staff[:6].sum())
+    m.switch_to_local_teams(0.5)
+    new = t.establishment[6:] > 0
+    surplus = npm_before - float(t.establishment[:6].sum())
+    moved = min(share * surplus, float(t.establishment[6:][new].sum()))
+    assert surplus > 0
+    assert float(t.staff[:6].sum()) == pytest.approx(npm_before - moved)  # the rest serve notice
+    assert np.allclose(t.staff[6:][new], t.establishment[6:][new])  # new teams fully staffed at once
+    assert np.allclose(t.novices[6:][new], t.staff[6:][new])  # everyone new to the practice
+    recruited = float(t.staff[6:][new].sum()) - moved
+    assert m._pending_investment == pytest.approx(recruited * m.p["recruitment_cost"])
+
+
 def test_informal_support_flows_to_neighbours_in_need_and_unused_ties_fade():
     m = quiet_world(community_strength=1.0)
     pop, com = m.population, m.community

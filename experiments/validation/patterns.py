@@ -1080,6 +1080,34 @@ def p09_transition_jcurve(ctx: Ctx, res: Result) -> None:
     png, csv = ex.figure(df.attrs["dir"])
     adopt_figure(png, res, ctx.out / "p09_transition_jcurve.png")
     res.tables.append(str(csv))
+    if not ctx.small:
+        _transition_costs(ctx, res, ex)
+
+
+def _transition_costs(ctx: Ctx, res: Result, ex) -> None:
+    """How the J-curve depends on how staff move: redeployment and redundancy pay."""
+    from hls_abm.sweep import load_series
+    from hls_abm.sweep.analysis import series_twin_difference
+
+    df = ctx.sweep(spec_of(HERE / "transition_costs.toml"))
+    s = load_series(df.attrs["dir"], columns=["total_cost"])
+    cum = series_twin_difference(s, "total_cost", "npm", "transition", cumulative=True)
+    npm_year = s[(s["scenario"] == "npm") & (s["week"] <= 52)].groupby(["point_id", "seed"])["total_cost"].sum()
+    points = df.drop_duplicates("point_id").set_index("point_id")[["redeploy_share", "redundancy_weeks"]]
+    rows = []
+    for pid, (rd, rw) in points.sort_values(["redeploy_share", "redundancy_weeks"]).iterrows():
+        g = cum[cum["point_id"] == pid]
+        be = ex.break_even_week(g)
+        peak = g[(g["week"] > 52) & (g["week"] <= 156)].groupby("seed")["total_cost"].max()
+        depth = peak / npm_year.loc[pid].loc[peak.index]
+        rows.append({"redeploy_share": rd, "redundancy_weeks": rw, "break_even_week": be.mean(),
+                     "depth": depth.mean()})
+        tag = f"redeploy {rd:g}, redundancy {rw:g} weeks"
+        res.checks.append(info(f"be_r{rd:g}_w{rw:g}", f"{tag}: break-even week", Stat.of(be.to_numpy()), fmt=".0f"))
+        res.checks.append(info(f"depth_r{rd:g}_w{rw:g}", f"{tag}: highest cumulative excess cost / NPM's year-1 cost",
+                               Stat.of(depth.to_numpy()), fmt=".3f"))
+    pd.DataFrame(rows).to_csv(ctx.out / "p09_transition_costs.csv", index=False)
+    res.tables.append(str(ctx.out / "p09_transition_costs.csv"))
 
 
 @pattern("p10_cost_concentration", 10, "Costs are concentrated",

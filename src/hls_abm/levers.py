@@ -74,8 +74,8 @@ def _invest(model, amount: float) -> str:
 LEVERS: dict[str, Lever] = {
     lv.name: lv
     for lv in (
-        Lever("budget_cut", "Cut the service budget by a percentage (staff above the new establishment go).",
-              "percent", 20.0, 0.0, 90.0, _budget_cut),
+        Lever("budget_cut", "Cut the service budget by a percentage (posts above the new establishment empty over "
+              "the notice period, with redundancy pay).", "percent", 20.0, 0.0, 90.0, _budget_cut),
         Lever("raise_threshold", "Raise (or lower) the NPM eligibility threshold.", "delta", 0.1, -1.0, 1.0,
               _raise_threshold),
         Lever("target_pressure", "Set the pressure to meet targets (0-1).", "value", 0.8, 0.0, 1.0, _target_pressure),

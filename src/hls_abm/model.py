@@ -25,7 +25,9 @@ from .services.front_door import seek_help
 from .services.staff import (
     Team,
     TeamTable,
+    redeploy,
     set_establishment,
+    shed_surplus,
     staff_up,
     update_capacity,
     update_staff,
@@ -139,6 +141,7 @@ class HLSModel(mesa.Model):
         self.journeys.enabled = record
         self.is_local[:] = chosen
         self.refresh_establishment()
+        shed_surplus(self.teams_table)  # the local-teams world is an established system, not a transition
         staff_up(self.teams_table, np.arange(N_SILOS, self.teams_table.n), novice=False)
         # Local teams take over everyone the silos held in their neighbourhoods.
         moved = self.is_local[self.population.neighbourhood]
@@ -199,8 +202,8 @@ class HLSModel(mesa.Model):
         self._check_real_outcomes()
 
         cases.hours_this_year += float(self.teams_table.hours_used.sum())
-        recruitment = update_staff(self.teams_table, p, self._team_target_pressure())
-        self._account_costs(recruitment, worked, hours, crisis_people.size)
+        one_off_staff = update_staff(self.teams_table, p, self._team_target_pressure())
+        self._account_costs(one_off_staff, worked, hours, crisis_people.size)
         pop.update_wellbeing()
         self.journeys.snapshot_needs(pop.needs)
         if self.week - self.year_start >= 52:
@@ -282,7 +285,7 @@ class HLSModel(mesa.Model):
         tp[:N_SILOS] = self.p["target_pressure"]
         return tp
 
-    def _account_costs(self, recruitment: float, worked: np.ndarray, hours: np.ndarray, n_crises: int) -> None:
+    def _account_costs(self, one_off_staff: float, worked: np.ndarray, hours: np.ndarray, n_crises: int) -> None:
         p, t, tt, cases = self.p, self.tally, self.teams_table, self.cases
         staff_cost_team = tt.staff * p["staff_hours"] * tt.cost_per_hour
         # Commissioned support follows the caseload: one package per open case (citizen, team).
@@ -294,7 +297,7 @@ class HLSModel(mesa.Model):
         share = tt.overhead_share
         overhead_team = share / (1 - share) * (staff_cost_team + support_team)
         t["open_cases"] = float(pairs.size)
-        t["cost_staff"] = float(staff_cost_team.sum() + recruitment)
+        t["cost_staff"] = float(staff_cost_team.sum() + one_off_staff)  # pay, recruitment, redundancy
         t["cost_support"] = float(support_team.sum())
         t["cost_overhead"] = float(overhead_team.sum())
         t["cost_crisis"] = float(n_crises * p["crisis_cost"])
@@ -322,8 +325,11 @@ class HLSModel(mesa.Model):
     def switch_to_local_teams(self, share: float) -> int:
         """Hand ``share`` of all neighbourhoods (those still under NPM, in a seeded order) to new local teams.
 
-        New teams are recruited at once as novices; NPM cases already open run to
-        the end of their episode (double running). Returns the number switched.
+        New teams are staffed at once, as novices in the new practice: ``redeploy_share`` of the
+        staff whose NPM posts go move across, the rest are recruited. The other NPM staff above
+        the new establishment stay over their notice period and go with redundancy pay; NPM
+        cases already open run to the end of their episode (double running). Returns the
+        number switched.
         """
         k = int(round(share * self.n_neighbourhoods))
         todo = [nb for nb in self._switch_order if not self.is_local[nb]][:k]
@@ -332,6 +338,7 @@ class HLSModel(mesa.Model):
         self.is_local[todo] = True
         self.refresh_establishment()
         new_teams = N_SILOS + np.asarray(todo)
+        redeploy(self.teams_table, new_teams, self.p["redeploy_share"])
         hired = staff_up(self.teams_table, new_teams, novice=True)
         self.book_investment(hired * self.p["recruitment_cost"])
         self._start_local_practice(new_teams)

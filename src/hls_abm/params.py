@@ -195,6 +195,20 @@ _SPECS = [
     _p("recruitment_cost", 6000.0, 0.0, 100_000.0, doc="Cost of recruiting one replacement staff member.",
        source="assumption (UK social care recruitment cost estimates, Skills for Care)"),
     _p("recruitment_weeks", 10, 1, 104, doc="Mean weeks to fill a vacancy.", source="assumption"),
+    _p("notice_weeks", 12, 1, 104,
+       doc="Mean weeks for posts cut by a budget cut or a switch to empty (consultation and notice: staff keep "
+           "working and are paid meanwhile; leavers are not replaced).",
+       source="assumption; UK statutory notice up to 12 weeks and 30-45 days' collective consultation "
+              "(Employment Rights Act 1996; TULRCA 1992)"),
+    _p("redeploy_share", 0.5, 0.0, 1.0,
+       doc="When neighbourhoods switch to local teams: share of the staff whose NPM posts go who move into the new "
+           "teams (at once, as novices in the new practice) instead of leaving over the notice period.",
+       source="assumption; 0 = every new post recruited and every old post made redundant, 1 = as many as the "
+              "new posts take are redeployed"),
+    _p("redundancy_weeks", 12.0, 0.0, 104.0,
+       doc="Weeks of pay per FTE whose post is cut (0 = everyone redeployed at no cost).",
+       source="assumption; UK statutory redundancy pay is up to 30 weeks (Employment Rights Act 1996), "
+              "public-sector schemes often pay more; redeployment pays none"),
     _p("ramp_up_weeks", 26, 1, 260, doc="Weeks for a new staff member to become fully effective.",
        source="assumption"),
     _p("base_turnover", 0.0035, 0.0, 0.2, doc="Weekly chance a staff member leaves when not stressed.",

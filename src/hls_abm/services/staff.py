@@ -90,6 +90,26 @@ def staff_up(teams: TeamTable, which: np.ndarray, novice: bool) -> float:
     return float(gap.sum())
 
 
+def redeploy(teams: TeamTable, to: np.ndarray, share: float) -> float:
+    """Move ``share`` of the staff above establishment elsewhere into the vacancies of the ``to``
+    teams, as far as there are vacancies; they arrive as novices in their new team's practice.
+    Returns the FTE moved."""
+    surplus = np.maximum(teams.staff - teams.establishment, 0.0)
+    surplus[to] = 0.0
+    vacancies = np.maximum(teams.establishment[to] - teams.staff[to], 0.0)
+    moved = min(share * surplus.sum(), vacancies.sum())
+    if moved <= 0.0:
+        return 0.0
+    out = surplus * (moved / surplus.sum())
+    novice_share = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
+    teams.staff -= out
+    teams.novices = np.maximum(teams.novices - out * novice_share, 0.0)
+    arriving = vacancies * (moved / vacancies.sum())
+    teams.staff[to] += arriving
+    teams.novices[to] += arriving
+    return float(moved)
+
+
 def update_capacity(teams: TeamTable, params: dict) -> None:
     """Client-facing hours this week: staff in post, less sickness, novices half as effective."""
     frac_novice = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
@@ -97,7 +117,9 @@ def update_capacity(teams: TeamTable, params: dict) -> None:
 
 
 def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) -> float:
-    """Stress, sickness, turnover, recruitment and ramp-up for one week. Returns recruitment cost."""
+    """Stress, sickness, turnover, redundancy, recruitment and ramp-up for one week.
+
+    Returns the week's one-off staff costs: recruitment and redundancy pay."""
     # Stress follows load above ~85% of capacity, and target pressure (Munro 2011).
     over = np.clip((teams.load - 0.85) / 0.6, 0.0, 1.0)
     target = np.clip(over + 0.3 * target_pressure, 0.0, 1.0)
@@ -108,17 +130,29 @@ def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) ->
     novice_share = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
     teams.staff -= teams.leavers
     teams.novices -= teams.leavers * novice_share
-    # Staff above a (cut) establishment go.
+    # Posts cut (a budget cut, neighbourhoods switched away): leavers are not replaced and the
+    # staff above the establishment run down over the notice period, working and paid meanwhile;
+    # each FTE made redundant costs redundancy pay.
     excess = np.maximum(teams.staff - teams.establishment, 0.0)
-    teams.staff -= excess
+    redundant = excess * min(1.0, 1.0 / params["notice_weeks"])
+    teams.staff -= redundant
     teams.novices = np.minimum(teams.novices, teams.staff)
+    weekly_pay = params["staff_hours"] * teams.cost_per_hour
+    redundancy_cost = float((redundant * weekly_pay).sum() * params["redundancy_weeks"])
     # Vacancies are filled over time; recruiting is harder for a stressed team.
     vacancies = np.maximum(teams.establishment - teams.staff, 0.0)
     teams.hires = vacancies / params["recruitment_weeks"] * (1 - 0.5 * teams.stress)
     teams.staff += teams.hires
     teams.novices += teams.hires
     teams.novices -= teams.novices / params["ramp_up_weeks"]
-    return float(teams.hires.sum() * params["recruitment_cost"])
+    return float(teams.hires.sum() * params["recruitment_cost"]) + redundancy_cost
+
+
+def shed_surplus(teams: TeamTable) -> None:
+    """Staff above the establishment go at once, at no cost (a modelling device, not a policy:
+    used when the local-teams world takes over from the shared warm-up)."""
+    teams.staff = np.minimum(teams.staff, teams.establishment)
+    teams.novices = np.minimum(teams.novices, teams.staff)
 
 
 class Team(mesa.Agent):
