@@ -89,6 +89,18 @@ def test_levers_apply_at_any_week_and_are_recorded():
         m.apply_lever("abolish_targets")
 
 
+def test_a_share_of_neighbourhoods_is_never_silently_none():
+    """1,000 citizens make two neighbourhoods: "switch 25%" switches one (not round(0.5) = 0),
+    and so does the pilot's 25% at the start; a share of 0 switches none."""
+    m = HLSModel("npm", n_citizens=1000, rng=1, warmup_weeks=0)
+    assert m.n_neighbourhoods == 2
+    assert m.apply_lever("switch_to_local_teams", share=0.0)["label"].startswith("0 ")
+    assert m.apply_lever("switch_to_local_teams", share=0.25)["label"].startswith("1 ")
+    assert m.is_local.sum() == 1
+    assert HLSModel("pilot", n_citizens=1000, rng=1, warmup_weeks=0).is_local.sum() == 1
+    assert HLSModel("pilot", n_citizens=4000, rng=1, warmup_weeks=0).is_local.sum() == 2  # round(0.25 x 8)
+
+
 def test_transition_scenario_switches_neighbourhoods_over_time():
     m = HLSModel("transition", n_citizens=2000, rng=2, transition_start=4, transition_weeks=4, warmup_weeks=10)
     m.run_for(3)

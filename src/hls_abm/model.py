@@ -100,7 +100,7 @@ class HLSModel(mesa.Model):
         order = self._streams["network"].permutation(n_nb)
         self._switch_order = order
         self.is_local = np.zeros(n_nb, bool)
-        self.is_local[order[: int(round(params["local_team_share"] * n_nb))]] = True
+        self.is_local[order[: self._neighbourhoods_for(params["local_team_share"])]] = True
         self.cases = Cases(n)
         self.teams_table = TeamTable(n_nb)
         self.refresh_establishment()
@@ -331,7 +331,7 @@ class HLSModel(mesa.Model):
         cases already open run to the end of their episode (double running). Returns the
         number switched.
         """
-        k = int(round(share * self.n_neighbourhoods))
+        k = self._neighbourhoods_for(share)
         todo = [nb for nb in self._switch_order if not self.is_local[nb]][:k]
         if not todo:
             return 0
@@ -348,6 +348,12 @@ class HLSModel(mesa.Model):
         wi, wd = nonzero2(waiting)
         self.cases.team[wi, wd] = N_SILOS + self.population.neighbourhood[wi]
         return len(todo)
+
+    def _neighbourhoods_for(self, share: float) -> int:
+        """Whole neighbourhoods for a share of them: rounded, but at least one for any share above 0
+        (with few neighbourhoods, "switch 25%" must not silently switch none)."""
+        k = int(round(share * self.n_neighbourhoods))
+        return max(k, 1) if share > 0 else k
 
     def _start_local_practice(self, teams: np.ndarray) -> None:
         """A new local team starts from the default practice and learns from there."""
