@@ -113,8 +113,10 @@ def test_sigkill_pool_then_resume(tmp_path, reference):
     _check_complete_and_equal(out, reference)
 
 
-def test_ctrl_c_then_resume(tmp_path, reference):
-    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it): exit 130, resume completes."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_group_signal_then_resume(tmp_path, reference, sig):
+    """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or a batch system's
+    SIGTERM to every process of the job: exit 130, no run stored as failed, resume completes."""
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC)
     out = tmp_path / "res"
@@ -123,13 +125,14 @@ def test_ctrl_c_then_resume(tmp_path, reference):
     while len(_parts(out)) < 3:
         assert proc.poll() is None and time.monotonic() - t0 < 60
         time.sleep(0.005)
-    os.killpg(proc.pid, signal.SIGINT)
+    os.killpg(proc.pid, sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err.decode()
     assert "run the same command again to resume" in err.decode()
     from hls_abm.sweep import load_provenance
 
     assert load_provenance(out)["invocations"][-1]["interrupted"] is True
+    assert (load_results(out)["status"] == "ok").all()
     proc = _start(spec, out, "--backend", "serial")
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err.decode()

@@ -302,7 +302,7 @@ SCENARIO_DOCS: dict[str, str] = {
     "npm_cuts": "NPM with a 20% budget cut from the start.",
     "npm_high_threshold": "NPM with eligibility raised from 0.5 to 0.65.",
     "npm_targets": "NPM under heavy target pressure (gaming).",
-    "pilot": "NPM with a quarter of neighbourhoods piloting local teams.",
+    "pilot": "NPM with a quarter of neighbourhoods (at least one) piloting local teams.",
     "transition": "NPM for a year, then every neighbourhood switches to local teams over the next year.",
     "simple_needs": "NPM in a population with only simple single needs.",
 }

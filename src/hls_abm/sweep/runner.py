@@ -398,6 +398,8 @@ def run_sweep(
                 sizer = BatchSizer(be.n_workers, fixed=batch_size)
                 for batch, res in be.imap(run_batch, _batches(todo, sizer), outputs):
                     if isinstance(res, BaseException):  # infrastructure failure of a whole task
+                        if _STOP.is_set():  # e.g. SIGTERM to the whole process group killed the workers
+                            raise KeyboardInterrupt from res
                         msg = f"task failed on the {backend} backend: {type(res).__name__}: {res}"
                         res = [{"run_id": r["run_id"], "status": "failed", "error": msg, "summary": {},
                                 "series": None, "elapsed_s": math.nan, "worker": "",
