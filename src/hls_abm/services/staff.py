@@ -134,7 +134,7 @@ def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) ->
     # staff above the establishment run down over the notice period, working and paid meanwhile;
     # each FTE made redundant costs redundancy pay.
     excess = np.maximum(teams.staff - teams.establishment, 0.0)
-    redundant = excess * min(1.0, 1.0 / params["notice_weeks"])
+    redundant = excess / params["notice_weeks"]  # notice_weeks >= 1
     teams.staff -= redundant
     teams.novices = np.minimum(teams.novices, teams.staff)
     weekly_pay = params["staff_hours"] * teams.cost_per_hour
