@@ -126,6 +126,40 @@ def test_continuity_keeps_the_relationship_only_with_the_same_team():
     assert cases.relation[1, MONEY] == 0.0
 
 
+def test_a_local_team_knows_the_person_a_silo_knows_the_need():
+    """Continuity is with a team. A local team that has worked with someone on their money starts
+    a new housing need from that relationship, and what grows on one need holds for all; an NPM
+    housing silo starts from zero even if the money silo knows the person well."""
+    from hls_abm.population import HOUSING
+    from hls_abm.services.staff import update_capacity
+
+    def admit_housing(scenario, money_team, housing_team):
+        m = quiet_world(scenario, budget_factor=3.0)
+        cases, pop = m.cases, m.population
+        cases.relation[0, MONEY] = 0.7
+        cases.relation_team[0, MONEY] = money_team(m)
+        pop.needs[0, HOUSING] = 0.6
+        cases.put_on_waiting_list(np.array([0]), np.array([HOUSING]), np.array([housing_team(m)]), 0, np.zeros(1))
+        update_capacity(m.teams_table, m.p)
+        cases.admit(m.teams_table, pop.needs, m.p, 1)
+        assert cases.status[0, HOUSING] == OPEN
+        return m
+
+    def local(m):
+        return 6 + m.population.neighbourhood[0]
+
+    assert admit_housing("npm", lambda m: MONEY, lambda m: HOUSING).cases.relation[0, HOUSING] == 0.0
+    m = admit_housing("local_teams", local, local)
+    cases, pop = m.cases, m.population
+    assert cases.relation[0, HOUSING] == 0.7
+    # both needs open with the local team: the relationship grows as one
+    cases.status[0, MONEY], cases.team[0, MONEY] = OPEN, local(m)
+    pop.needs[0, MONEY] = 0.6
+    cases.relation[0, MONEY] = 0.2
+    cases.work(m.teams_table, pop, m.p, np.ones(m.teams_table.n))
+    assert cases.relation[0, MONEY] == cases.relation[0, HOUSING] > 0.7
+
+
 def test_a_crisis_costs_pushes_other_needs_up_and_knocks_resilience():
     m = quiet_world()
     pop = m.population

@@ -85,9 +85,12 @@ class Cases:
         at = self.team[ai, ad]
         self.status[ai, ad] = OPEN
         self.since[ai, ad] = week
-        # Continuity: the relationship survives only if the same team (worker) picks the person up again.
-        same = self.relation_team[ai, ad] == at
-        self.relation[ai, ad] = np.where(same, self.relation[ai, ad], 0.0)
+        # Continuity: the relationship is with a team (its workers), and survives only if the same
+        # team picks the person up again. An NPM silo sees one domain, so its relationship with a
+        # person is the one on that need; a local team works with the whole person, so a new need
+        # starts from the best relationship the person has with that team on any need.
+        same = self.relation_team[ai] == at[:, None]
+        self.relation[ai, ad] = np.where(same, self.relation[ai], 0.0).max(axis=1)
         self.relation_team[ai, ad] = at
         teams.case_demand += bincount(at, h[take], teams.n)
         return ai, ad
@@ -115,7 +118,15 @@ class Cases:
         rel = self.relation[oi, od]
         effect = p["service_efficacy"] * r * responsiveness * (0.6 + 0.4 * rel) * practice[t]
         pop.needs[oi, od] = np.maximum(pop.needs[oi, od] - effect, 0.0)
-        self.relation[oi, od] = rel + p["trust_gain"] * (1.0 - rel) * r
+        rel = rel + p["trust_gain"] * (1.0 - rel) * r
+        # A local team's relationship is with the person: what grew on one need holds for all.
+        local = t >= D
+        if local.any():  # entries come sorted by citizen (np.nonzero order)
+            li, lr = oi[local], rel[local]
+            starts = np.r_[0, np.nonzero(np.diff(li))[0] + 1]
+            best = np.maximum.reduceat(lr, starts)
+            rel[local] = np.repeat(best, np.diff(np.r_[starts, li.size]))
+        self.relation[oi, od] = rel
         teams.hours_used = teams.frontdoor + bincount(t, delivered, teams.n)
         self.client_this_year[oi] = True
         return oi, od, delivered
