@@ -135,6 +135,17 @@ def test_lever_to_one_world_and_twice(ctrl):
     assert weeks_of(ctrl) == {"npm": 2, "local_teams": 2}
 
 
+def test_switch_button_switches_a_neighbourhood_at_the_default_size():
+    """The page's default world (1,000 citizens) has two neighbourhoods; "Switch 25% to local
+    teams" must still switch one of them, and say so in its marker."""
+    c = Controller(Settings(), speed=0, render_every=1)
+    assert c.models["npm"].n_neighbourhoods == 2
+    iv = c.apply_lever("switch_to_local_teams", "npm", share=0.25)
+    assert iv is not None and c.error is None
+    assert c.models["npm"].is_local.sum() == 1
+    assert "1 neighbourhood" in iv.label
+
+
 def test_bad_lever_and_bad_settings_become_messages(ctrl):
     assert ctrl.apply_lever("budget_cut", "both", percent=500) is None
     assert "percent" in ctrl.error
