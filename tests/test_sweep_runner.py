@@ -206,6 +206,9 @@ def test_interrupt_disguised_as_error_is_not_a_failed_run(tmp_path):
     stored = load_results(tmp_path / "r")
     assert (stored["status"] == "ok").all()
     assert 8 not in set(stored["seed"])  # the interrupted run is not stored at all
+    from hls_abm.sweep.runner import _STOP
+
+    assert not _STOP.is_set()  # nothing leaks into later sweeps or direct execute_run calls
 
 
 def test_summarise_frame_handles_nan_and_windows():

@@ -420,6 +420,7 @@ def run_sweep(
         interrupted = True  # an interrupt that library code re-raised as another exception
     finally:
         restore_interrupt_handlers(handlers)
+        _STOP.clear()  # the stop was this sweep's: later runs in this process must fail normally
         if bar is not None:
             bar.close()
         store.end(n_done=n_done, n_failed=n_failed, interrupted=interrupted)
