@@ -22,6 +22,7 @@ from .population import NOTICE_LEVEL, Citizen, Population
 from .services import crisis, local_teams, npm
 from .services.cases import OPEN, Cases
 from .services.front_door import seek_help
+from .seeds import parse_seed
 from .services.staff import (
     Team,
     TeamTable,
@@ -39,22 +40,6 @@ REAL_OUTCOME_LAG = 13  # weeks after closure at which the real outcome is checke
 STREAMS = ("population", "network", "life_events", "behaviour", "ties", "service")
 
 
-def _as_seed(rng) -> int:
-    """Accept an int, a numeric string (as typed in a form), a Generator or None."""
-    if rng is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
-    if isinstance(rng, np.random.Generator):
-        return int(rng.integers(2**63))
-    if isinstance(rng, str):
-        try:
-            return int(rng.strip())
-        except ValueError:
-            raise ParameterError(f"rng={rng!r} is not allowed: expected a whole number seed") from None
-    if isinstance(rng, (bool, float)) or not isinstance(rng, (int, np.integer)) or rng < 0:
-        raise ParameterError(f"rng={rng!r} is not allowed: expected a whole number seed >= 0")
-    return int(rng)
-
-
 class HLSModel(mesa.Model):
     """Citizens with interacting needs, their community, and the service system that serves them.
 
@@ -67,7 +52,7 @@ class HLSModel(mesa.Model):
     """
 
     def __init__(self, scenario: str = "npm", n_citizens: int = 1000, rng=None, **overrides):
-        seed = _as_seed(rng)
+        seed = parse_seed(rng, "rng")
         params = validate_params(scenario, n_citizens=n_citizens, **overrides)
         super().__init__(rng=seed)
         self.seed = seed
@@ -379,6 +364,11 @@ class HLSModel(mesa.Model):
         """Apply a policy lever now (see ``hls_abm.LEVERS``); recorded in ``levers_applied``."""
         return levers_mod.apply_lever(self, name, **kwargs)
 
+    def forget_ended_relationships(self) -> None:
+        """Counterfactual hook (validation pattern 6): every working relationship not in an open case
+        is forgotten, so a returning person starts again from no relationship, even with the same team."""
+        self.cases.relation[self.cases.status != OPEN] = 0.0
+
     def latest_metrics(self) -> dict[str, float]:
         """This week's metrics as a dict (cheap; what the dashboard polls)."""
         return {name: f(self) for name, f in MODEL_REPORTERS.items()}
@@ -416,7 +406,7 @@ def twin_worlds(n_citizens: int = 1000, rng=None, **overrides) -> tuple[HLSModel
     Both models share a seed and every parameter but the system, so their
     differences come from the system alone (common random numbers).
     """
-    seed = _as_seed(rng)
+    seed = parse_seed(rng, "rng")
     overrides.pop("system", None)
     overrides.pop("local_team_share", None)
     return (
