@@ -10,24 +10,7 @@ for the six life domains in a citizen's journey.
 
 from __future__ import annotations
 
-#: World keys, in the order they are drawn (left/top first).
-WORLDS: tuple[str, str] = ("npm", "local_teams")
-
-#: What the room sees for each world.
-WORLD_LABELS: dict[str, str] = {
-    "npm": "NPM (siloed services)",
-    "local_teams": "Local teams",
-}
-WORLD_SHORT: dict[str, str] = {"npm": "NPM", "local_teams": "Local teams"}
-
-#: Okabe-Ito vermilion for NPM, Okabe-Ito blue for local teams.
-WORLD_COLOURS: dict[str, str] = {"npm": "#D55E00", "local_teams": "#0072B2"}
-
-#: Colour for an intervention applied to both worlds at once.
-BOTH_COLOUR = "#333333"
-
-#: Colours for the six life domains (the remaining Okabe-Ito colours).
-DOMAIN_COLOURS: tuple[str, ...] = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#000000", "#F0E442")
+from ..palette import BOTH_COLOUR, DOMAIN_COLOURS, WORLD_COLOURS, WORLD_LABELS, WORLD_SHORT, WORLDS  # noqa: F401
 
 #: Interventions can be aimed at one world or both.
 TARGETS: dict[str, str] = {
