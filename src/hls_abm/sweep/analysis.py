@@ -93,6 +93,24 @@ def _t_quantile(conf: float, dof: np.ndarray) -> np.ndarray:
     return q
 
 
+def t_interval(values, conf: float = 0.95) -> tuple[float, float, float, int]:
+    """Mean and ``conf`` t-interval of one sample, ignoring non-finite values.
+
+    Returns (mean, low, high, n); with one value the interval is that value, with none NaN.
+    The one interval helper of the project: grouped tables and validation use it too.
+    """
+    v = np.asarray(list(values), float)
+    v = v[np.isfinite(v)]
+    n = int(v.size)
+    if n == 0:
+        return float("nan"), float("nan"), float("nan"), 0
+    m = float(v.mean())
+    if n < 2:
+        return m, m, m, n
+    half = float(_t_quantile(conf, np.array([n - 1]))[0] * v.std(ddof=1) / np.sqrt(n))
+    return m, m - half, m + half, n
+
+
 def _ci_from_groups(g, cols, conf) -> pd.DataFrame:
     parts = []
     for c in cols:
