@@ -44,8 +44,8 @@ def test_entrenched_needs_cost_more_hours_and_respond_less():
     before = pop.needs[[i, j], MENTAL].copy()
     from hls_abm.services.staff import update_capacity
 
-    update_capacity(m.teams_table, m.p)
-    cases.work(m.teams_table, pop, m.p, practice=np.ones(m.teams_table.n))
+    update_capacity(m.world.teams, m.p)
+    cases.work(m.world.teams, pop, m.p, practice=np.ones(m.world.teams.n))
     fall = before - pop.needs[[i, j], MENTAL]
     assert fall[0] > 1.5 * fall[1] > 0
 
@@ -120,8 +120,8 @@ def test_continuity_keeps_the_relationship_only_with_the_same_team():
                               np.zeros(2))
     from hls_abm.services.staff import update_capacity
 
-    update_capacity(m.teams_table, m.p)
-    cases.admit(m.teams_table, pop.needs, m.p, 1)
+    update_capacity(m.world.teams, m.p)
+    cases.admit(m.world.teams, pop.needs, m.p, 1)
     assert cases.status[0, MONEY] == OPEN and cases.relation[0, MONEY] == 0.8
     assert cases.relation[1, MONEY] == 0.0
 
@@ -140,8 +140,8 @@ def test_a_local_team_knows_the_person_a_silo_knows_the_need():
         cases.relation_team[0, MONEY] = money_team(m)
         pop.needs[0, HOUSING] = 0.6
         cases.put_on_waiting_list(np.array([0]), np.array([HOUSING]), np.array([housing_team(m)]), 0, np.zeros(1))
-        update_capacity(m.teams_table, m.p)
-        cases.admit(m.teams_table, pop.needs, m.p, 1)
+        update_capacity(m.world.teams, m.p)
+        cases.admit(m.world.teams, pop.needs, m.p, 1)
         assert cases.status[0, HOUSING] == OPEN
         return m
 
@@ -156,7 +156,7 @@ def test_a_local_team_knows_the_person_a_silo_knows_the_need():
     cases.status[0, MONEY], cases.team[0, MONEY] = OPEN, local(m)
     pop.needs[0, MONEY] = 0.6
     cases.relation[0, MONEY] = 0.2
-    cases.work(m.teams_table, pop, m.p, np.ones(m.teams_table.n))
+    cases.work(m.world.teams, pop, m.p, np.ones(m.world.teams.n))
     assert cases.relation[0, MONEY] == cases.relation[0, HOUSING] > 0.7
 
 
@@ -166,7 +166,7 @@ def test_a_crisis_costs_pushes_other_needs_up_and_knocks_resilience():
     pop.needs[:] = 0.2
     pop.needs[0, MENTAL] = 0.95
     res = pop.resilience[0]
-    ci, cd = crisis.respond(m)
+    ci, cd = crisis.respond(m.population, m.p, m.journeys, m.week)
     assert list(ci) == [0] and cd[0] == MENTAL
     assert pop.needs[0, MONEY] > 0.2 and pop.resilience[0] < res
     assert pop.cost[0] == m.p["crisis_cost"]
@@ -174,7 +174,7 @@ def test_a_crisis_costs_pushes_other_needs_up_and_knocks_resilience():
 
 def test_overload_raises_stress_turnover_and_cuts_capacity():
     m = quiet_world()
-    t = m.teams_table
+    t = m.world.teams
     staff0 = t.staff.copy()
     t.capacity[:] = 10.0
     t.case_demand[:] = 20.0  # twice what the team can do
@@ -191,7 +191,7 @@ def test_cut_posts_empty_over_the_notice_period_with_redundancy_pay():
     1/notice_weeks a week (staff paid meanwhile) and each FTE made redundant costs redundancy pay."""
     def one_off_costs(**kw):
         m = quiet_world(n=1000, base_turnover=0.0, stress_turnover=0.0, **kw)
-        t = m.teams_table
+        t = m.world.teams
         m.apply_lever("budget_cut", percent=20)
         surplus0 = float((t.staff - t.establishment).clip(0).sum())
         costs, surplus = [], []
@@ -215,7 +215,7 @@ def test_switch_redeploys_npm_staff_into_the_new_teams(share):
     local teams at once (as novices); the rest of the new posts are recruited (at a cost) and the
     other NPM staff stay over their notice period."""
     m = quiet_world(n=2000, redeploy_share=share)
-    t = m.teams_table
+    t = m.world.teams
     npm_before = float(t.staff[:6].sum())
     m.switch_to_local_teams(0.5)
     new = t.establishment[6:] > 0
@@ -226,7 +226,7 @@ def test_switch_redeploys_npm_staff_into_the_new_teams(share):
     assert np.allclose(t.staff[6:][new], t.establishment[6:][new])  # new teams fully staffed at once
     assert np.allclose(t.novices[6:][new], t.staff[6:][new])  # everyone new to the practice
     recruited = float(t.staff[6:][new].sum()) - moved
-    assert m._pending_investment == pytest.approx(recruited * m.p["recruitment_cost"])
+    assert m.ledger.pending_investment == pytest.approx(recruited * m.p["recruitment_cost"])
 
 
 def test_informal_support_flows_to_neighbours_in_need_and_unused_ties_fade():
@@ -251,9 +251,7 @@ def test_local_teams_connect_isolated_clients_to_neighbours():
     for c in range(5):
         cases.status[c, 4] = OPEN
         cases.team[c, 4] = 6 + pop.neighbourhood[c]
-    from hls_abm.services import local_teams
-
-    local_teams.work_with_strengths(m)
+    m.world.local_teams.work(m.world, m.week_context())
     assert m.community.n_ties > n_ties
 
 

@@ -30,7 +30,7 @@ def test_model_is_a_mesa_model_with_the_documented_columns():
     c = m.citizens.to_list()[7]
     assert set(c.needs) == set(DOMAINS)
     assert 0 <= c.wellbeing <= 1
-    assert {t.kind for t in m.teams} == {"npm", "local_teams"}
+    assert {t.kind for t in m.team_agents} == {"npm", "local_teams"}
 
 
 def test_same_seed_same_dataframe_bit_for_bit():
@@ -54,7 +54,7 @@ def test_twin_worlds_share_people_network_and_life_events():
     np.testing.assert_array_equal(npm.community.strength, lt.community.strength)
     # the same life events, week after week, whatever the system does
     for _ in range(3):
-        np.testing.assert_array_equal(npm._draw_week()["events"], lt._draw_week()["events"])
+        np.testing.assert_array_equal(npm.world.draw_week()["events"], lt.world.draw_week()["events"])
     # ... and the systems then make the difference
     npm.run_for(20)
     lt.run_for(20)
@@ -64,10 +64,10 @@ def test_twin_worlds_share_people_network_and_life_events():
 def test_levers_apply_at_any_week_and_are_recorded():
     m = HLSModel("npm", n_citizens=400, rng=1, warmup_weeks=10)
     m.run_for(3)
-    est = m.teams_table.establishment[:6].sum()
+    est = m.world.teams.establishment[:6].sum()
     rec = m.apply_lever("budget_cut", percent=20)
     assert rec["week"] == 3 and rec["lever"] == "budget_cut"
-    assert m.teams_table.establishment[:6].sum() == pytest.approx(0.8 * est)
+    assert m.world.teams.establishment[:6].sum() == pytest.approx(0.8 * est)
     m.apply_lever("raise_threshold", delta=0.1)
     assert m.p["eligibility_threshold"] == pytest.approx(0.6)
     m.apply_lever("target_pressure", value=0.9)

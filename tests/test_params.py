@@ -48,8 +48,10 @@ def test_unknown_parameter_is_rejected_with_a_hint():
 def test_unknown_scenario_and_bad_seed():
     with pytest.raises(ParameterError, match="scenario"):
         HLSModel("utopia", n_citizens=100, rng=1)
-    with pytest.raises(ParameterError, match="rng"):
-        HLSModel("npm", n_citizens=100, rng="forty-two")
+    with pytest.raises(ParameterError, match=r"rng='-1'.*whole number in \[0, .*\] or a word"):
+        HLSModel("npm", n_citizens=100, rng="-1")
+    # one seed parser for model, CLI and page: a word names a run, the same one everywhere
+    assert HLSModel("npm", n_citizens=100, rng="forty-two").seed == HLSModel("npm", n_citizens=100, rng="forty-two ").seed
     # a seed typed into a form arrives as text
     assert HLSModel("npm", n_citizens=100, rng=" 42 ").seed == 42
 

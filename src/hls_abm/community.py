@@ -16,6 +16,7 @@ from .population import ISOLATION
 
 ISOLATED_BELOW = 0.25  # connectedness under which a citizen counts as isolated (assumption)
 TIE_NORM = 2.0  # total tie strength at which a citizen is fully connected (assumption)
+LONELINESS_DRIFT = 0.03  # weekly drift of the isolation need towards the lack of ties (assumption)
 
 
 class Community:
@@ -79,8 +80,8 @@ class Community:
         given = bincount(self.src, w * capacity[self.dst], self.n) + bincount(
             self.dst, w * capacity[self.src], self.n
         )
-        pop.support = np.minimum(community_strength * given / TIE_NORM, 1.0)
-        pop.connectedness = np.minimum(self.tie_sum() / TIE_NORM, 1.0)
+        pop.receive_support(np.minimum(community_strength * given / TIE_NORM, 1.0),
+                            np.minimum(self.tie_sum() / TIE_NORM, 1.0))
 
     def update_ties(self, pop, params: dict, u: np.ndarray) -> None:
         """Ties strengthen with contact and fade unused; loneliness follows weak ties.
@@ -95,9 +96,7 @@ class Community:
         w += np.where(used, params["tie_growth"] * (1.0 - w), -params["tie_decay"] * w)
         np.clip(w, 0.0, 1.0, out=w)
         # Loneliness: the isolation need drifts towards the lack of ties.
-        lonely = 1.0 - pop.connectedness
-        pop.needs[:, ISOLATION] += 0.03 * (lonely - iso)
-        np.clip(pop.needs[:, ISOLATION], 0.0, 1.0, out=pop.needs[:, ISOLATION])
+        pop.drift_isolation(1.0 - pop.connectedness, LONELINESS_DRIFT)
 
     def connect(self, citizens: np.ndarray, rng: np.random.Generator, strength: float = 0.3) -> int:
         """Introduce each citizen to a neighbour in their own neighbourhood (a new tie).

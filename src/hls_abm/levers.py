@@ -38,23 +38,23 @@ class Lever:
 
 
 def _budget_cut(model, percent: float) -> str:
-    model.p["budget_factor"] = max(0.1, model.p["budget_factor"] * (1 - percent / 100.0))
+    model.set_policy(budget_factor=max(0.1, model.p["budget_factor"] * (1 - percent / 100.0)))
     model.refresh_establishment()
     return f"budget cut {percent:g}%"
 
 
 def _raise_threshold(model, delta: float) -> str:
-    model.p["eligibility_threshold"] = float(np.clip(model.p["eligibility_threshold"] + delta, 0.0, 1.0))
+    model.set_policy(eligibility_threshold=float(np.clip(model.p["eligibility_threshold"] + delta, 0.0, 1.0)))
     return f"threshold {'+' if delta >= 0 else ''}{delta:g}"
 
 
 def _target_pressure(model, value: float) -> str:
-    model.p["target_pressure"] = value
+    model.set_policy(target_pressure=value)
     return f"target pressure {value:g}"
 
 
 def _recession(model, severity: float) -> str:
-    model.p["money_shock_multiplier"] = 1.0 + severity
+    model.set_policy(money_shock_multiplier=1.0 + severity)
     return f"recession x{1 + severity:g} money shocks"
 
 
@@ -64,7 +64,7 @@ def _switch(model, share: float) -> str:
 
 
 def _invest(model, amount: float) -> str:
-    model.p["community_strength"] = min(1.0, model.p["community_strength"] + amount)
+    model.set_policy(community_strength=min(1.0, model.p["community_strength"] + amount))
     model.community.invest(amount)
     model.book_investment(amount * 250.0 * model.population.n)
     return f"community investment +{amount:g}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .community import ISOLATED_BELOW
-from .services.cases import OPEN
+from .services.cases import OPEN, WAITING
 
 
 def gini(x: np.ndarray) -> float:
@@ -22,30 +22,31 @@ def gini(x: np.ndarray) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ s / (n * s.sum()))
 
 
-def _t(name):
-    return lambda m: float(m.tally[name])
+def _counted(name):
+    """A reporter of one of the ledger's weekly counts."""
+    return lambda m: float(m.ledger[name])
 
 
 def contacts(m):
-    return float(m.tally["contacts"])
+    return float(m.ledger["contacts"])
 
 
 def failure_demand_share(m):
-    c = m.tally["contacts"]
-    return float(m.tally["failure_demand"] / c) if c else 0.0
+    c = m.ledger["contacts"]
+    return float(m.ledger["failure_demand"] / c) if c else 0.0
 
 
 def handoffs_per_person(m):
-    people = m.tally["people_contacting"]
-    return float(m.tally["referrals"] / people) if people else 0.0
+    people = m.ledger["people_contacting"]
+    return float(m.ledger["referrals"] / people) if people else 0.0
 
 
 def waiting_list(m):
-    return float((m.cases.status == 1).sum())
+    return float((m.cases.status == WAITING).sum())
 
 
 def mean_wait_weeks(m):
-    w = m.cases.status == 1
+    w = m.cases.status == WAITING
     return float((m.week - m.cases.since[w]).mean()) if w.any() else 0.0
 
 
@@ -58,7 +59,7 @@ def unmet_need(m):
 
 
 def cost_per_citizen(m):
-    return float(m.tally["total_cost"] / m.population.n)
+    return float(m.ledger["total_cost"] / m.population.n)
 
 
 def mean_wellbeing(m):
@@ -87,52 +88,46 @@ def mean_tie_strength(m):
 
 
 def _staff_weighted(m, arr):
-    staff = m.teams_table.staff
+    staff = m.world.teams.staff
     return float((arr * staff).sum() / staff.sum()) if staff.sum() > 0 else 0.0
 
 
 def staff_stress(m):
-    return _staff_weighted(m, m.teams_table.stress)
+    return _staff_weighted(m, m.world.teams.stress)
 
 
 def staff_sickness(m):
-    return _staff_weighted(m, m.teams_table.sickness)
+    return _staff_weighted(m, m.world.teams.sickness)
 
 
 def staff_turnover(m):
     """Share of staff who left this week, annualised (x52)."""
-    t = m.teams_table
+    t = m.world.teams
     return float(52 * t.leavers.sum() / t.staff.sum()) if t.staff.sum() > 0 else 0.0
 
 
 def staff_fte(m):
-    return float(m.teams_table.staff.sum())
+    return float(m.world.teams.staff.sum())
 
 
 def reported_kpi(m):
-    return float(m.kpi["reported"])
+    return float(m.ledger.kpi["reported"])
 
 
 def real_outcome(m):
-    return float(m.kpi["real"])
+    return float(m.ledger.kpi["real"])
 
 
 def staff_hours_per_client(m):
     """Staff hours per client over the year so far, annualised (KPMG's 'hours per client per year')."""
-    clients = m.cases.client_this_year.sum()
-    weeks = m.week - m.year_start
-    if weeks < 13 and m.last_year_hours_per_client:
-        return float(m.last_year_hours_per_client)  # too early in the year: report last year's
-    if clients == 0 or weeks <= 0:
-        return 0.0
-    return float(m.cases.hours_this_year / clients * 52.0 / weeks)
+    return m.ledger.hours_per_client(m.week)
 
 
 def cost_per_staff_hour(m):
     """Staff and overhead cost per client-facing staff hour worked this week."""
-    hours = m.teams_table.hours_used.sum()
-    t = m.tally
-    return float((t["cost_staff"] + t["cost_overhead"]) / hours) if hours > 0 else 0.0
+    hours = m.world.teams.hours_used.sum()
+    led = m.ledger
+    return float((led["cost_staff"] + led["cost_overhead"]) / hours) if hours > 0 else 0.0
 
 
 def local_team_share(m):
@@ -142,23 +137,23 @@ def local_team_share(m):
 #: Model-level columns of the weekly DataFrame, in order (documented in the README).
 MODEL_REPORTERS = {
     "contacts": contacts,
-    "value_demand": _t("value_demand"),
-    "failure_demand": _t("failure_demand"),
+    "value_demand": _counted("value_demand"),
+    "failure_demand": _counted("failure_demand"),
     "failure_demand_share": failure_demand_share,
-    "referrals": _t("referrals"),
+    "referrals": _counted("referrals"),
     "handoffs_per_person": handoffs_per_person,
-    "handoffs_lost": _t("handoffs_lost"),
-    "rejections": _t("rejections"),
+    "handoffs_lost": _counted("handoffs_lost"),
+    "rejections": _counted("rejections"),
     "waiting_list": waiting_list,
     "mean_wait_weeks": mean_wait_weeks,
     "unmet_need": unmet_need,
-    "crisis_events": _t("crisis_events"),
-    "cost_staff": _t("cost_staff"),
-    "cost_support": _t("cost_support"),
-    "cost_overhead": _t("cost_overhead"),
-    "cost_crisis": _t("cost_crisis"),
-    "cost_investment": _t("cost_investment"),
-    "total_cost": _t("total_cost"),
+    "crisis_events": _counted("crisis_events"),
+    "cost_staff": _counted("cost_staff"),
+    "cost_support": _counted("cost_support"),
+    "cost_overhead": _counted("cost_overhead"),
+    "cost_crisis": _counted("cost_crisis"),
+    "cost_investment": _counted("cost_investment"),
+    "total_cost": _counted("total_cost"),
     "cost_per_citizen": cost_per_citizen,
     "mean_wellbeing": mean_wellbeing,
     "p10_wellbeing": p10_wellbeing,
@@ -174,8 +169,8 @@ MODEL_REPORTERS = {
     "real_outcome": real_outcome,
     "staff_hours_per_client": staff_hours_per_client,
     "cost_per_staff_hour": cost_per_staff_hour,
-    "open_cases": _t("open_cases"),
-    "outreach": _t("outreach"),
+    "open_cases": _counted("open_cases"),
+    "outreach": _counted("outreach"),
     "local_team_share": local_team_share,
 }
 

@@ -105,6 +105,54 @@ class Population:
         self.crisis_count = np.zeros(n, np.int32)
         self.cost = np.zeros(n)  # cumulative service + crisis cost attributed to each citizen
 
+    # --- what services, crises and the community do to people -----------------------------------
+    # The population owns its arrays; other modules change them only through these methods.
+    def receive_help(self, ci: np.ndarray, cd: np.ndarray, effect: np.ndarray) -> None:
+        """Casework lowers the needs (ci, cd) by ``effect``."""
+        self.needs[ci, cd] = np.maximum(self.needs[ci, cd] - effect, 0.0)
+
+    def change_trust(self, ci: np.ndarray, delta) -> None:
+        """Trust in services moves by ``delta`` (a number or one per citizen), kept in [0, 1]."""
+        self.trust[ci] = np.clip(self.trust[ci] + delta, 0.0, 1.0)
+
+    def erode_resilience(self, who: np.ndarray, rate: float) -> None:
+        """Resilience of ``who`` (a mask or indices) falls by the share ``rate``."""
+        self.resilience[who] *= 1.0 - rate
+
+    def build_resilience(self, who: np.ndarray, gain: float) -> None:
+        """Resilience of ``who`` grows by ``gain`` of the way to 1."""
+        self.resilience[who] += gain * (1.0 - self.resilience[who])
+
+    def clear_crises(self) -> None:
+        """A new week: nobody is in crisis until the crisis check says so."""
+        self.in_crisis[:] = False
+
+    def go_through_crisis(self, ci: np.ndarray, cd: np.ndarray, spill: float, relief: float,
+                          knock: float, cost: float) -> None:
+        """A crisis in need ``cd``: acute services bring that need down by ``relief``, the other needs rise
+        by ``spill`` of the way to 1, resilience falls by the share ``knock``; ``cost`` is attributed."""
+        self.in_crisis[ci] = True
+        self.crisis_count[ci] += 1
+        self.needs[ci] += spill * (1.0 - self.needs[ci])
+        self.needs[ci, cd] = np.maximum(self.needs[ci, cd] - relief, 0.0)
+        self.resilience[ci] *= 1.0 - knock
+        self.cost[ci] += cost
+
+    def attribute_cost(self, citizens: np.ndarray, euros: np.ndarray) -> None:
+        """Add service cost to the citizens who received it (for cost concentration)."""
+        np.add.at(self.cost, citizens, euros)
+
+    def receive_support(self, support: np.ndarray, connectedness: np.ndarray) -> None:
+        """This week's informal support and connectedness, from the community."""
+        self.support = support
+        self.connectedness = connectedness
+
+    def drift_isolation(self, lonely: np.ndarray, rate: float) -> None:
+        """The isolation need drifts towards ``lonely`` (the lack of ties) at ``rate`` a week."""
+        iso = self.needs[:, ISOLATION]
+        iso += rate * (lonely - iso)
+        np.clip(iso, 0.0, 1.0, out=iso)
+
     # --- derived quantities -------------------------------------------------------------------
     def update_wellbeing(self) -> None:
         """Wellbeing from needs (mean and worst), resilience and ties."""

@@ -15,6 +15,7 @@ import numpy as np
 from .._util import bincount, nonzero2
 from ..params import DOMAINS
 from ..population import NOTICE_LEVEL, entrenchment
+from .staff import is_local_team
 
 NONE, WAITING, OPEN = 0, 1, 2
 D = len(DOMAINS)
@@ -34,8 +35,6 @@ class Cases:
         self.relation_team = np.full((n, D), -1, np.int32)  # whose worker that relationship is with
         self.closed_week = np.full((n, D), -10_000, np.int32)
         self.closed_by = np.full((n, D), -1, np.int32)
-        self.hours_this_year = 0.0  # all client-facing staff hours (front door and casework)
-        self.client_this_year = np.zeros(n, bool)  # had a contact or a case this year
 
     def caseload(self, team: int) -> int:
         """Citizens with at least one open entry at ``team``."""
@@ -52,7 +51,7 @@ class Cases:
         """Hours a week one need takes: more for severe needs. A local team also gives each client
         time for the relationship and their network (counted once per client, on the first open need)."""
         hours = p["base_case_hours"] * (1.0 + p["severity_cost"] * needs[ci, cd])
-        local = self.team[ci, cd] >= D
+        local = is_local_team(self.team[ci, cd])
         if local.any():
             first = np.r_[True, ci[1:] != ci[:-1]]  # entries come sorted by citizen (np.nonzero order)
             hours = hours + np.where(local & first, p["relationship_hours"], 0.0)
@@ -117,10 +116,10 @@ class Cases:
         responsiveness = 1.0 / (1.0 + p["entrenchment_cost"] * entrench)
         rel = self.relation[oi, od]
         effect = p["service_efficacy"] * r * responsiveness * (0.6 + 0.4 * rel) * practice[t]
-        pop.needs[oi, od] = np.maximum(pop.needs[oi, od] - effect, 0.0)
+        pop.receive_help(oi, od, effect)
         rel = rel + p["trust_gain"] * (1.0 - rel) * r
         # A local team's relationship is with the person: what grew on one need holds for all.
-        local = t >= D
+        local = is_local_team(t)
         if local.any():  # entries come sorted by citizen (np.nonzero order)
             li, lr = oi[local], rel[local]
             starts = np.r_[0, np.nonzero(np.diff(li))[0] + 1]
@@ -128,7 +127,6 @@ class Cases:
             rel[local] = np.repeat(best, np.diff(np.r_[starts, li.size]))
         self.relation[oi, od] = rel
         teams.hours_used = teams.frontdoor + bincount(t, delivered, teams.n)
-        self.client_this_year[oi] = True
         return oi, od, delivered
 
     def close(self, ci, cd, week: int, needs: np.ndarray, help_threshold: np.ndarray) -> np.ndarray:
@@ -163,6 +161,12 @@ class Cases:
         """A need that has settled is no longer a failure waiting to come back."""
         self.failure &= needs >= stable_level
 
-    def new_year(self) -> None:
-        self.hours_this_year = 0.0
-        self.client_this_year[:] = False
+    def forget_ended_relationships(self) -> None:
+        """Forget every working relationship not in an open case (a counterfactual for validation)."""
+        self.relation[self.status != OPEN] = 0.0
+
+    def rebase_weeks(self, weeks: int) -> None:
+        """Move every stored week back by ``weeks``: the warm-up ran on its own clock, and week 0 is its end."""
+        self.since[:] -= weeks
+        self.joined[:] -= weeks
+        self.closed_week[:] -= weeks

@@ -1,4 +1,3 @@
-
 """Crisis and acute services: emergency admissions, police call-outs, emergency housing.
 
 They absorb crises from either system at their own (high) cost: this is where
@@ -13,22 +12,20 @@ import numpy as np
 from .._util import rowmax
 
 ACUTE_RELIEF = 0.3  # how far acute services bring the crisis need down (assumption)
+RESILIENCE_KNOCK = 0.03  # share of resilience a crisis knocks off (assumption)
 
 
-def respond(model) -> tuple[np.ndarray, np.ndarray]:
-    """Detect needs past the crisis level and respond. Returns (citizens, crisis domains)."""
-    p, pop = model.p, model.population
+def respond(pop, p, log, week: int) -> tuple[np.ndarray, np.ndarray]:
+    """Detect needs past the crisis level and respond. Returns (citizens, crisis domains).
+
+    Reads ``pop.needs``; through the population's own methods it marks who is in crisis,
+    pushes their other needs up, knocks their resilience and attributes the crisis cost.
+    """
     ci = np.nonzero(rowmax(pop.needs) >= p["crisis_level"])[0]
-    pop.in_crisis[:] = False
+    pop.clear_crises()
     if ci.size == 0:
         return ci, ci
     cd = pop.needs[ci].argmax(axis=1)
-    pop.in_crisis[ci] = True
-    pop.crisis_count[ci] += 1
-    # A crisis pushes the person's other needs up and knocks their resilience.
-    pop.needs[ci] += p["crisis_spill"] * (1.0 - pop.needs[ci])
-    pop.needs[ci, cd] = np.maximum(pop.needs[ci, cd] - ACUTE_RELIEF, 0.0)
-    pop.resilience[ci] *= 0.97
-    pop.cost[ci] += p["crisis_cost"]
-    model.journeys.log(model.week, "crisis", ci, cd)
+    pop.go_through_crisis(ci, cd, p["crisis_spill"], ACUTE_RELIEF, RESILIENCE_KNOCK, p["crisis_cost"])
+    log.log(week, "crisis", ci, cd)
     return ci, cd

@@ -7,102 +7,144 @@ referred onward: a hand-off with admin time, a waiting list, a new assessment,
 and a chance that the person is lost on the way. Under target pressure silos
 game: they reject at the door, take easier cases first and close early
 (S000, S002, S004; Hood 2006; Seddon 2003). See docs/ODD.md.
+
+``NPM`` has the same small interface as ``local_teams.LocalTeams``: intake, work,
+close, learn. Each method reads the world's state and this week's context
+(``hls_abm.week.Week``: its number, the parameters in force, its draws, the ledger
+and the journey log) and says in its docstring what it writes.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .._util import bincount, nonzero2, rowany
-from ..params import DOMAINS
+from .._util import nonzero2, rowany
 from ..population import entrenchment
 from .cases import NONE, OPEN
+from .staff import is_silo
 
-N_SILOS = len(DOMAINS)  # silo team index == domain index
+# Gaming and behaviour sizes (assumptions; the honest-comparison issue turns them into Params).
+THRESHOLD_GAMING = 0.15  # rise in the practised threshold at full target pressure
+EARLY_CLOSURE = 0.5  # share of the episode cut at full target pressure
+CREAM_SKIMMING = 30.0  # weeks of queue priority per unit of (need + entrenchment) at full target pressure
+SILO_MENTION = 0.8  # share of their help threshold at which people mention another need in an assessment
+SILO_DISCLOSURE = 0.5  # disclosure of other needs in a silo's assessment, per unit of trust
+HANDOFF_TRUST = 1.5  # hand-off loss scales with (HANDOFF_TRUST - trust)
+TRUST_REJECTED = 0.03  # trust lost when turned away at the door
+TRUST_LOST = 0.02  # trust lost when lost at a hand-off
+TRUST_CLOSED = 0.02  # trust gained (or lost, if closed while still high) at closure
 
 
-def effective_threshold(p: dict) -> float:
+def effective_threshold(p) -> float:
     """Eligibility as practised: target pressure adds rejection at the door (Hood's threshold effect)."""
-    return min(1.0, p["eligibility_threshold"] + 0.15 * p["target_pressure"])
+    return min(1.0, p["eligibility_threshold"] + THRESHOLD_GAMING * p["target_pressure"])
 
 
-def episode_length(p: dict) -> float:
+def episode_length(p) -> float:
     """Episode length as practised: target pressure brings early closure."""
-    return max(1.0, p["episode_weeks"] * (1.0 - 0.5 * p["target_pressure"]))
+    return max(1.0, p["episode_weeks"] * (1.0 - EARLY_CLOSURE * p["target_pressure"]))
 
 
-def assess(model, ci: np.ndarray, cd: np.ndarray) -> None:
-    """A silo assesses a need: accept onto its waiting list, or reject (a failure that comes back)."""
-    p, pop, cases, teams, week = model.p, model.population, model.cases, model.teams_table, model.week
-    if ci.size == 0:
-        return
-    teams.frontdoor += bincount(cd, minlength=teams.n) * p["assessment_hours"]
-    model.journeys.log(week, "assessment", ci, cd, cd)
-    need = pop.needs[ci, cd]
-    ok = need >= effective_threshold(p)
-    # Cream-skimming: under target pressure, hard (severe, entrenched) cases wait behind easy ones.
-    entrench = entrenchment(pop.unmet_weeks[ci, cd], p["entrenchment_weeks"])
-    priority = week + 30.0 * p["target_pressure"] * (need + entrench)
-    cases.put_on_waiting_list(ci[ok], cd[ok], cd[ok], week, priority[ok])
-    model.journeys.log(week, "waiting", ci[ok], cd[ok], cd[ok])
-    rej_i, rej_d = ci[~ok], cd[~ok]
-    cases.failure[rej_i, rej_d] = True
-    pop.trust[rej_i] = np.maximum(pop.trust[rej_i] - 0.03, 0.0)
-    model.journeys.log(week, "rejected", rej_i, rej_d, rej_d)
-    model.tally["rejections"] += rej_i.size
+class NPM:
+    """The NPM service system: specialist silos with thresholds, episodes, referrals and targets."""
 
+    name = "npm"
 
-def intake(model, ci: np.ndarray, dom: np.ndarray, u_disclose: np.ndarray) -> None:
-    """New contacts to the silo of the presenting need; other disclosed needs are referred onward."""
-    p, pop, cases, teams, week = model.p, model.population, model.cases, model.teams_table, model.week
-    if ci.size == 0:
-        return
-    teams.frontdoor += bincount(dom, minlength=teams.n) * p["contact_hours"]
-    assess(model, ci, dom)
-    # Needs heard about in a silo's assessment: it does not ask about the whole life,
-    # so people mention other needs only as far as they trust services.
-    others = (pop.needs[ci] >= pop.help_threshold[ci, None] * 0.8) & (cases.status[ci] == NONE)
-    others[np.arange(ci.size), dom] = False
-    others &= u_disclose[ci] < 0.5 * pop.trust[ci, None]
-    rows, rd = nonzero2(others)
-    if rows.size == 0:
-        return
-    ri, from_silo = ci[rows], dom[rows]
-    teams.frontdoor += bincount(from_silo, minlength=teams.n) * p["referral_hours"]
-    model.journeys.log(week, "referral", ri, rd, rd)
-    model.tally["referrals"] += ri.size
-    # A share of people are lost at each hand-off (fewer if they trust services).
-    lost = model.service_rng.random(ri.size) < p["handoff_loss"] * (1.5 - pop.trust[ri])
-    li, ld = ri[lost], rd[lost]
-    cases.failure[li, ld] = True
-    pop.trust[li] = np.maximum(pop.trust[li] - 0.02, 0.0)
-    model.journeys.log(week, "handoff_lost", li, ld, ld)
-    model.tally["handoffs_lost"] += li.size
-    assess(model, ri[~lost], rd[~lost])
+    def serves(self, local_patch: np.ndarray) -> np.ndarray:
+        """Which of the citizens (given whether their patch has a local team) this system serves."""
+        return ~local_patch
 
+    def practice(self, p) -> float:
+        """Effectiveness per hour of a silo's practice: specialists may have an edge in their domain."""
+        return 1.0 + p["specialist_edge"]
 
-def close(model) -> None:
-    """Close episodes that reached their length (or whose need settled); tally KPI and real outcome."""
-    p, pop, cases, week = model.p, model.population, model.cases, model.week
-    oi, od = nonzero2((cases.status == OPEN) & (cases.team >= 0) & (cases.team < N_SILOS))
-    if oi.size == 0:
-        return
-    weeks_open = week - cases.since[oi, od]
-    done = (weeks_open >= episode_length(p)) | (pop.needs[oi, od] < p["stable_level"])
-    ci, cd = oi[done], od[done]
-    since_referral = week - cases.joined[ci, cd]
-    teams = cases.team[ci, cd]
-    premature = cases.close(ci, cd, week, pop.needs, pop.help_threshold)
-    pop.trust[ci] = np.clip(pop.trust[ci] + np.where(premature, -0.02, 0.02), 0.0, 1.0)
-    model.journeys.log(week, "closed", ci[~premature], cd[~premature], teams[~premature])
-    model.journeys.log(week, "closed_early", ci[premature], cd[premature], teams[premature])
-    model.record_closures(since_referral)
+    def target_pressure(self, p) -> float:
+        """Target pressure a silo works under (it adds stress)."""
+        return p["target_pressure"]
 
+    # --- intake ----------------------------------------------------------------------------------
+    def note_returns(self, world, week, ci: np.ndarray, dom: np.ndarray) -> None:
+        """Silos do not follow up what happens to the needs they closed."""
 
-def done_to(model) -> None:
-    """Deficit-based, 'done to' services slowly erode the resilience of the people in them."""
-    cases = model.cases
-    in_npm = rowany((cases.status == OPEN) & (cases.team >= 0) & (cases.team < N_SILOS))
-    model.population.resilience[in_npm] *= 1.0 - model.p["done_to_erosion"]
+    def intake(self, world, week, ci: np.ndarray, dom: np.ndarray, busy: np.ndarray) -> None:
+        """New contacts to the silo of the presenting need; other disclosed needs are referred onward.
 
+        Writes: front-door hours (teams), waiting list, failures and trust (through the population),
+        the ledger's referrals, hand-offs lost and rejections, the journey log.
+        """
+        p, pop, cases, teams = week.p, world.population, world.cases, world.teams
+        if ci.size == 0:
+            return
+        teams.book_front_door(dom, p["contact_hours"])
+        self._assess(world, week, ci, dom)
+        # Needs heard about in a silo's assessment: it does not ask about the whole life,
+        # so people mention other needs only as far as they trust services.
+        others = (pop.needs[ci] >= pop.help_threshold[ci, None] * SILO_MENTION) & (cases.status[ci] == NONE)
+        others[np.arange(ci.size), dom] = False
+        others &= week.draws["disclose"][ci] < SILO_DISCLOSURE * pop.trust[ci, None]
+        rows, rd = nonzero2(others)
+        if rows.size == 0:
+            return
+        ri, from_silo = ci[rows], dom[rows]
+        teams.book_front_door(from_silo, p["referral_hours"])
+        week.log.log(week.number, "referral", ri, rd, rd)
+        week.ledger.add("referrals", ri.size)
+        # A share of people are lost at each hand-off (fewer if they trust services).
+        lost = week.rng.random(ri.size) < p["handoff_loss"] * (HANDOFF_TRUST - pop.trust[ri])
+        li, ld = ri[lost], rd[lost]
+        cases.failure[li, ld] = True
+        pop.change_trust(li, -TRUST_LOST)
+        week.log.log(week.number, "handoff_lost", li, ld, ld)
+        week.ledger.add("handoffs_lost", li.size)
+        self._assess(world, week, ri[~lost], rd[~lost])
+
+    def _assess(self, world, week, ci: np.ndarray, cd: np.ndarray) -> None:
+        """A silo assesses a need: accept onto its waiting list, or reject (a failure that comes back)."""
+        p, pop, cases, n = week.p, world.population, world.cases, week.number
+        if ci.size == 0:
+            return
+        world.teams.book_front_door(cd, p["assessment_hours"])
+        week.log.log(n, "assessment", ci, cd, cd)
+        need = pop.needs[ci, cd]
+        ok = need >= effective_threshold(p)
+        # Cream-skimming: under target pressure, hard (severe, entrenched) cases wait behind easy ones.
+        entrench = entrenchment(pop.unmet_weeks[ci, cd], p["entrenchment_weeks"])
+        priority = n + CREAM_SKIMMING * p["target_pressure"] * (need + entrench)
+        cases.put_on_waiting_list(ci[ok], cd[ok], cd[ok], n, priority[ok])
+        week.log.log(n, "waiting", ci[ok], cd[ok], cd[ok])
+        rej_i, rej_d = ci[~ok], cd[~ok]
+        cases.failure[rej_i, rej_d] = True
+        pop.change_trust(rej_i, -TRUST_REJECTED)
+        week.log.log(n, "rejected", rej_i, rej_d, rej_d)
+        week.ledger.add("rejections", rej_i.size)
+
+    # --- work, close, learn ----------------------------------------------------------------------
+    def work(self, world, week) -> None:
+        """Deficit-based, 'done to' services slowly erode the resilience of the people in them."""
+        cases = world.cases
+        in_npm = rowany((cases.status == OPEN) & is_silo(cases.team))
+        world.population.erode_resilience(in_npm, week.p["done_to_erosion"])
+
+    def close(self, world, week) -> None:
+        """Close episodes that reached their length (or whose need settled); tally KPI and real outcome.
+
+        Writes: cases (closed), trust (through the population), the ledger's closures, the journey log.
+        """
+        p, pop, cases, n = week.p, world.population, world.cases, week.number
+        oi, od = nonzero2((cases.status == OPEN) & is_silo(cases.team))
+        if oi.size == 0:
+            return
+        weeks_open = n - cases.since[oi, od]
+        done = (weeks_open >= episode_length(p)) | (pop.needs[oi, od] < p["stable_level"])
+        ci, cd = oi[done], od[done]
+        since_referral = n - cases.joined[ci, cd]
+        teams = cases.team[ci, cd]
+        premature = cases.close(ci, cd, n, pop.needs, pop.help_threshold)
+        pop.change_trust(ci, np.where(premature, -TRUST_CLOSED, TRUST_CLOSED))
+        week.log.log(n, "closed", ci[~premature], cd[~premature], teams[~premature])
+        week.log.log(n, "closed_early", ci[premature], cd[premature], teams[premature])
+        week.ledger.record_closures(since_referral, p["target_weeks"])
+
+    def learn(self, world, week, crises_unknown: np.ndarray) -> None:
+        """Silos do not adapt their practice from outcomes: they report KPIs upwards."""
 

@@ -15,10 +15,42 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from .._util import bincount
 from ..params import DOMAINS
 
 NPM, LOCAL = 0, 1
 KIND_NAMES = ("npm", "local_teams")
+
+#: Team identity. The TeamTable holds the NPM silos first, one per life domain (a silo's index is
+#: its domain's index), then one local team per neighbourhood (index N_SILOS + neighbourhood).
+N_SILOS = len(DOMAINS)
+NOVICE_EFFECTIVENESS = 0.5  # how effective a new staff member is while ramping up (assumption)
+STRESS_FREE_LOAD = 0.85  # load below which work causes no stress (assumption; Munro 2011)
+STRESS_LOAD_SPAN = 0.6  # load above STRESS_FREE_LOAD at which stress is full (assumption)
+STRESS_ADJUST = 0.1  # weekly share of the way stress moves to its target (assumption)
+TARGET_STRESS = 0.3  # stress added at full target pressure (assumption; Munro 2011)
+STRESSED_RECRUITING = 0.5  # how much harder a fully stressed team finds it to recruit (assumption)
+WAITING_LOAD = 0.2  # weight of the waiting list's hours in a team's felt load (assumption)
+
+
+def is_silo(team):
+    """Whether team index ``team`` (a number or an array; -1 for none) is an NPM silo."""
+    return (team >= 0) & (team < N_SILOS)
+
+
+def is_local_team(team):
+    """Whether team index ``team`` (a number or an array; -1 for none) is a local team."""
+    return team >= N_SILOS
+
+
+def local_team_of(neighbourhood):
+    """The index of the local team that serves ``neighbourhood``."""
+    return N_SILOS + neighbourhood
+
+
+def novice_share(teams: "TeamTable") -> np.ndarray:
+    """Share of each team's staff still ramping up (0 for a team with no staff)."""
+    return np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
 
 #: Share of an NPM budget each specialist silo gets (assumption, roughly the
 #: spread of demand across health, money, housing, loneliness and substance services).
@@ -26,12 +58,21 @@ SILO_BUDGET_SHARE = np.array([0.22, 0.22, 0.16, 0.16, 0.10, 0.14])
 
 
 class TeamTable:
-    """State of every team as arrays: NPM silos first (one per domain), then local teams."""
+    """State of every team as arrays: NPM silos first (one per domain), then local teams.
+
+    Who writes what: this module writes the staffing columns (establishment, staff, novices,
+    stress, sickness, capacity, hires, leavers, pay and overhead); ``cases`` writes the hours
+    asked and used (case_demand, wait_demand, hours_used); the service systems book front-door
+    hours through ``book_front_door``; ``local_teams`` alone writes the local-team practice
+    (closure_bar, outreach, recurrence, patch_crises).
+    """
 
     def __init__(self, n_neighbourhoods: int):
-        nd = len(DOMAINS)
+        nd = N_SILOS
         t = nd + n_neighbourhoods
         self.n = t
+        self.silos = slice(0, nd)
+        self.local = slice(nd, t)
         self.kind = np.array([NPM] * nd + [LOCAL] * n_neighbourhoods)
         self.domain = np.array(list(range(nd)) + [-1] * n_neighbourhoods)
         self.neighbourhood = np.array([-1] * nd + list(range(n_neighbourhoods)))
@@ -56,10 +97,22 @@ class TeamTable:
         self.recurrence = z()  # smoothed share of closed cases that came back
         self.patch_crises = z()  # smoothed crises among people the team did not know
 
+    def open_front_door(self) -> None:
+        """A new week: no front-door hours spent yet."""
+        self.frontdoor[:] = 0.0
+
+    def book_front_door(self, team: np.ndarray, hours_each: float) -> None:
+        """Front-door work (contacts, assessments, referrals) of ``hours_each`` per entry of ``team``."""
+        self.frontdoor += bincount(team, minlength=self.n) * hours_each
+
+    def book_front_door_hours(self, team: np.ndarray, hours: np.ndarray) -> None:
+        """Front-door work of ``hours[i]`` at ``team[i]``."""
+        self.frontdoor += bincount(team, hours, self.n)
+
     @property
     def load(self) -> np.ndarray:
         """Work asked of each team relative to the hours it has (1 = exactly full)."""
-        demand = self.frontdoor + self.case_demand + 0.2 * self.wait_demand
+        demand = self.frontdoor + self.case_demand + WAITING_LOAD * self.wait_demand
         return np.where(self.capacity > 0, demand / np.maximum(self.capacity, 1e-9), 0.0)
 
 
@@ -70,7 +123,7 @@ def set_establishment(teams: TeamTable, params: dict, citizens_npm: int, nb_size
     """
     b = params["budget_per_citizen"] * params["budget_factor"]
     hours = params["staff_hours"]
-    nd = len(DOMAINS)
+    nd = N_SILOS
     npm_fte = b * citizens_npm * (1 - params["npm_overhead_share"]) / (params["npm_cost_per_hour"] * hours)
     teams.establishment[:nd] = npm_fte * SILO_BUDGET_SHARE
     lt_fte = b * nb_sizes_local * (1 - params["local_overhead_share"]) / (params["local_cost_per_hour"] * hours)
@@ -101,9 +154,9 @@ def redeploy(teams: TeamTable, to: np.ndarray, share: float) -> float:
     if moved <= 0.0:
         return 0.0
     out = surplus * (moved / surplus.sum())
-    novice_share = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
+    share = novice_share(teams)
     teams.staff -= out
-    teams.novices = np.maximum(teams.novices - out * novice_share, 0.0)
+    teams.novices = np.maximum(teams.novices - out * share, 0.0)
     arriving = vacancies * (moved / vacancies.sum())
     teams.staff[to] += arriving
     teams.novices[to] += arriving
@@ -112,8 +165,8 @@ def redeploy(teams: TeamTable, to: np.ndarray, share: float) -> float:
 
 def update_capacity(teams: TeamTable, params: dict) -> None:
     """Client-facing hours this week: staff in post, less sickness, novices half as effective."""
-    frac_novice = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
-    teams.capacity = teams.staff * params["staff_hours"] * (1 - teams.sickness) * (1 - 0.5 * frac_novice)
+    teams.capacity = (teams.staff * params["staff_hours"] * (1 - teams.sickness)
+                      * (1 - NOVICE_EFFECTIVENESS * novice_share(teams)))
 
 
 def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) -> float:
@@ -121,15 +174,15 @@ def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) ->
 
     Returns the week's one-off staff costs: recruitment and redundancy pay."""
     # Stress follows load above ~85% of capacity, and target pressure (Munro 2011).
-    over = np.clip((teams.load - 0.85) / 0.6, 0.0, 1.0)
-    target = np.clip(over + 0.3 * target_pressure, 0.0, 1.0)
-    teams.stress += 0.1 * (target - teams.stress)
+    over = np.clip((teams.load - STRESS_FREE_LOAD) / STRESS_LOAD_SPAN, 0.0, 1.0)
+    target = np.clip(over + TARGET_STRESS * target_pressure, 0.0, 1.0)
+    teams.stress += STRESS_ADJUST * (target - teams.stress)
     teams.sickness = params["stress_sickness"] * teams.stress
     leave_p = params["base_turnover"] + params["stress_turnover"] * teams.stress
     teams.leavers = teams.staff * leave_p
-    novice_share = np.where(teams.staff > 0, teams.novices / np.maximum(teams.staff, 1e-9), 0.0)
+    share = novice_share(teams)
     teams.staff -= teams.leavers
-    teams.novices -= teams.leavers * novice_share
+    teams.novices -= teams.leavers * share
     # Posts cut (a budget cut, neighbourhoods switched away): leavers are not replaced and the
     # staff above the establishment run down over the notice period, working and paid meanwhile;
     # each FTE made redundant costs redundancy pay.
@@ -141,7 +194,7 @@ def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) ->
     redundancy_cost = float((redundant * weekly_pay).sum() * params["redundancy_weeks"])
     # Vacancies are filled over time; recruiting is harder for a stressed team.
     vacancies = np.maximum(teams.establishment - teams.staff, 0.0)
-    teams.hires = vacancies / params["recruitment_weeks"] * (1 - 0.5 * teams.stress)
+    teams.hires = vacancies / params["recruitment_weeks"] * (1 - STRESSED_RECRUITING * teams.stress)
     teams.staff += teams.hires
     teams.novices += teams.hires
     teams.novices -= teams.novices / params["ramp_up_weeks"]
@@ -164,7 +217,7 @@ class Team(mesa.Agent):
 
     @property
     def _t(self) -> TeamTable:
-        return self.model.teams_table
+        return self.model.world.teams
 
     @property
     def kind(self) -> str:
