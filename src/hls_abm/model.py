@@ -173,7 +173,8 @@ class HLSModel(mesa.Model):
         pop, cases = w.population, w.cases
         held = (cases.status != NONE) & w.is_local[pop.neighbourhood][:, None]
         hi, hd = nonzero2(held)
-        cases.put_on_waiting_list(hi, hd, local_team_of(pop.neighbourhood[hi]), 0, -10.0 * pop.needs[hi].max(axis=1))
+        cases.put_on_waiting_list(hi, hd, local_team_of(pop.neighbourhood[hi]), 0,
+                                 -self.p["local_urgency_priority"] * pop.needs[hi].max(axis=1))
         cases.rebase_weeks(weeks)
         cases.joined[hi, hd] = 0
         cases.since[hi, hd] = 0

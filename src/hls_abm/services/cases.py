@@ -18,6 +18,7 @@ from ..population import NOTICE_LEVEL, entrenchment
 from .staff import is_local_team
 
 NONE, WAITING, OPEN = 0, 1, 2
+NEVER_CLOSED = -10_000  # closed_week of a need no team has closed: long before any window looks back
 D = len(DOMAINS)
 
 
@@ -33,7 +34,7 @@ class Cases:
         self.failure = np.zeros((n, D), bool)  # a past failure on this need: its next contact is failure demand
         self.relation = np.zeros((n, D))  # working relationship with the current worker, [0, 1]
         self.relation_team = np.full((n, D), -1, np.int32)  # whose worker that relationship is with
-        self.closed_week = np.full((n, D), -10_000, np.int32)
+        self.closed_week = np.full((n, D), NEVER_CLOSED, np.int32)
         self.closed_by = np.full((n, D), -1, np.int32)
 
     def caseload(self, team: int) -> int:
@@ -115,7 +116,7 @@ class Cases:
         entrench = entrenchment(pop.unmet_weeks[oi, od], p["entrenchment_weeks"])
         responsiveness = 1.0 / (1.0 + p["entrenchment_cost"] * entrench)
         rel = self.relation[oi, od]
-        effect = p["service_efficacy"] * r * responsiveness * (0.6 + 0.4 * rel) * practice[t]
+        effect = p["service_efficacy"] * r * responsiveness * ((1.0 - p["relationship_effect"]) + p["relationship_effect"] * rel) * practice[t]
         pop.receive_help(oi, od, effect)
         rel = rel + p["trust_gain"] * (1.0 - rel) * r
         # A local team's relationship is with the person: what grew on one need holds for all.

@@ -11,8 +11,6 @@ import numpy as np
 
 from .._util import rowmax
 
-ACUTE_RELIEF = 0.3  # how far acute services bring the crisis need down (assumption)
-RESILIENCE_KNOCK = 0.03  # share of resilience a crisis knocks off (assumption)
 
 
 def respond(pop, p, log, week: int) -> tuple[np.ndarray, np.ndarray]:
@@ -26,6 +24,6 @@ def respond(pop, p, log, week: int) -> tuple[np.ndarray, np.ndarray]:
     if ci.size == 0:
         return ci, ci
     cd = pop.needs[ci].argmax(axis=1)
-    pop.go_through_crisis(ci, cd, p["crisis_spill"], ACUTE_RELIEF, RESILIENCE_KNOCK, p["crisis_cost"])
+    pop.go_through_crisis(ci, cd, p["crisis_spill"], p["acute_relief"], p["crisis_knock"], p["crisis_cost"])
     log.log(week, "crisis", ci, cd)
     return ci, cd

@@ -19,6 +19,11 @@ from ..population import SALIENCE
 from .cases import NONE, WAITING
 
 
+DISTRUST_DELAY = 0.2  # rise in the help threshold per unit of trust below the average (assumption)
+AVERAGE_TRUST = 0.5  # trust at which a person's help threshold is their own (assumption)
+SALIENCE_LOW, SALIENCE_NOISE = 0.75, 0.5  # this week's salience: usual x U(0.75, 1.25) (assumption)
+
+
 @dataclass
 class Contacts:
     """This week's contacts: one row per contacting citizen."""
@@ -38,13 +43,13 @@ def seek_help(pop, cases, p: dict, u_contact: np.ndarray, u_salience: np.ndarray
     ``u_contact`` (n) and ``u_salience`` (n, D) come from the behaviour stream
     shared by twin worlds; ``forced`` marks citizens sent by crisis services.
     """
-    threshold = pop.help_threshold + 0.2 * (0.5 - pop.trust)
+    threshold = pop.help_threshold + DISTRUST_DELAY * (AVERAGE_TRUST - pop.trust)
     free = cases.status == NONE
     wanting = (pop.needs >= threshold[:, None]) & free
     forced_any = forced & rowany(free)
     asks = (rowany(wanting) & (u_contact < p["contact_rate"])) | forced_any
     ci = np.nonzero(asks)[0]
-    score = np.where(free[ci], pop.needs[ci] * SALIENCE * (0.75 + 0.5 * u_salience[ci]), -1.0)
+    score = np.where(free[ci], pop.needs[ci] * SALIENCE * (SALIENCE_LOW + SALIENCE_NOISE * u_salience[ci]), -1.0)
     dom = score.argmax(axis=1)
     # Chasing: people on a waiting list ring to ask where they are.
     waiting = cases.status == WAITING

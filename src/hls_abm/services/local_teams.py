@@ -23,13 +23,8 @@ from .cases import NONE, OPEN
 from .staff import is_local_team, local_team_of
 
 RECURRENCE_WINDOW = 26  # weeks after closure in which a return counts against the team (assumption)
-# Practice and learning sizes (assumptions; the honest-comparison issue turns them into Params).
-HOLISTIC_ASSESSMENT = 1.5  # the whole-life conversation takes this many times a silo's assessment
-DISCLOSURE_BASE = 0.5  # disclosure of other needs in the whole-life conversation at zero trust
-DISCLOSURE_TRUST = 0.5  # ... and its rise per unit of trust
-TRUST_CLOSED = 0.02  # trust gained at closure
+# The learning rule and the connecting rule (assumptions; their sizes are learning_rate and connect_rate).
 LONELY_LEVEL = 0.4  # isolation need at which a team introduces a client to neighbours
-URGENCY_PRIORITY = 10.0  # weeks of queue priority per unit of a person's most urgent need
 RECURRENCE_SMOOTHING = 0.1  # weekly weight of this week's return rate in the team's memory
 RECURRENCE_LIMIT = 0.15  # return rate above which a team holds on to cases longer
 BACKLOG_SHARE = 0.2  # waiting hours, as a share of capacity, that count as a backlog
@@ -89,17 +84,17 @@ class LocalTeams:
             return
         t = local_team_of(pop.neighbourhood[ci])
         known = ((cases.team[ci] == t[:, None]) & (cases.status[ci] != NONE)).any(axis=1)
-        hours = p["contact_hours"] + np.where(known, 0.0, HOLISTIC_ASSESSMENT * p["assessment_hours"])
+        hours = p["contact_hours"] + np.where(known, 0.0, p["assessment_hours"] * p["local_assessment_factor"])
         world.teams.book_front_door_hours(t, hours)
         week.log.log(n, "assessment", ci[~known], -1, t[~known])
         # The whole-life conversation: people disclose more the more they trust.
         take = (pop.needs[ci] >= p["local_threshold"]) & (cases.status[ci] == NONE)
-        disclosed = week.draws["disclose"][ci] < DISCLOSURE_BASE + DISCLOSURE_TRUST * pop.trust[ci, None]
+        disclosed = week.draws["disclose"][ci] < p["local_disclosure"] + p["disclosure_trust"] * pop.trust[ci, None]
         disclosed[np.arange(ci.size), dom] = True
         rows, cd = nonzero2(take & disclosed)
         ri = ci[rows]
         urgency = pop.needs[ri].max(axis=1)
-        cases.put_on_waiting_list(ri, cd, t[rows], n, n - URGENCY_PRIORITY * urgency)
+        cases.put_on_waiting_list(ri, cd, t[rows], n, n - p["local_urgency_priority"] * urgency)
         week.log.log(n, "waiting", ri, cd, t[rows])
 
     def _outreach(self, world, week, busy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +106,7 @@ class LocalTeams:
         lt = teams.local
         spare = np.clip(1.0 - teams.load[lt], 0.0, 1.0)
         hours = teams.outreach[lt] * teams.capacity[lt] * spare
-        found_n = np.floor(hours / max(HOLISTIC_ASSESSMENT * p["assessment_hours"], 1e-9)).astype(np.int64)
+        found_n = np.floor(hours / max(p["assessment_hours"] * p["local_assessment_factor"], 1e-9)).astype(np.int64)
         if found_n.sum() == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         local = world.is_local[pop.neighbourhood]
@@ -155,7 +150,7 @@ class LocalTeams:
         ci, cd, ct = oi[done], od[done], t[done]
         since_referral = n - cases.joined[ci, cd]
         cases.close(ci, cd, n, pop.needs, pop.help_threshold)
-        pop.change_trust(ci, TRUST_CLOSED)
+        pop.change_trust(ci, week.p["trust_closed"])
         week.log.log(n, "closed", ci, cd, ct)
         week.ledger.record_closures(since_referral, week.p["target_weeks"])
         week.ledger.team_closures += bincount(ct, minlength=teams.n)

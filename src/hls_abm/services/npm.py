@@ -23,26 +23,14 @@ from ..population import entrenchment
 from .cases import NONE, OPEN
 from .staff import is_silo
 
-# Gaming and behaviour sizes (assumptions; the honest-comparison issue turns them into Params).
-THRESHOLD_GAMING = 0.15  # rise in the practised threshold at full target pressure
-EARLY_CLOSURE = 0.5  # share of the episode cut at full target pressure
-CREAM_SKIMMING = 30.0  # weeks of queue priority per unit of (need + entrenchment) at full target pressure
-SILO_MENTION = 0.8  # share of their help threshold at which people mention another need in an assessment
-SILO_DISCLOSURE = 0.5  # disclosure of other needs in a silo's assessment, per unit of trust
-HANDOFF_TRUST = 1.5  # hand-off loss scales with (HANDOFF_TRUST - trust)
-TRUST_REJECTED = 0.03  # trust lost when turned away at the door
-TRUST_LOST = 0.02  # trust lost when lost at a hand-off
-TRUST_CLOSED = 0.02  # trust gained (or lost, if closed while still high) at closure
-
-
 def effective_threshold(p) -> float:
     """Eligibility as practised: target pressure adds rejection at the door (Hood's threshold effect)."""
-    return min(1.0, p["eligibility_threshold"] + THRESHOLD_GAMING * p["target_pressure"])
+    return min(1.0, p["eligibility_threshold"] + p["threshold_gaming"] * p["target_pressure"])
 
 
 def episode_length(p) -> float:
     """Episode length as practised: target pressure brings early closure."""
-    return max(1.0, p["episode_weeks"] * (1.0 - EARLY_CLOSURE * p["target_pressure"]))
+    return max(1.0, p["episode_weeks"] * (1.0 - p["early_closure"] * p["target_pressure"]))
 
 
 class NPM:
@@ -79,9 +67,9 @@ class NPM:
         self._assess(world, week, ci, dom)
         # Needs heard about in a silo's assessment: it does not ask about the whole life,
         # so people mention other needs only as far as they trust services.
-        others = (pop.needs[ci] >= pop.help_threshold[ci, None] * SILO_MENTION) & (cases.status[ci] == NONE)
+        others = (pop.needs[ci] >= pop.help_threshold[ci, None] * p["silo_mention_share"]) & (cases.status[ci] == NONE)
         others[np.arange(ci.size), dom] = False
-        others &= week.draws["disclose"][ci] < SILO_DISCLOSURE * pop.trust[ci, None]
+        others &= week.draws["disclose"][ci] < p["npm_disclosure"] + p["disclosure_trust"] * pop.trust[ci, None]
         rows, rd = nonzero2(others)
         if rows.size == 0:
             return
@@ -90,10 +78,10 @@ class NPM:
         week.log.log(week.number, "referral", ri, rd, rd)
         week.ledger.add("referrals", ri.size)
         # A share of people are lost at each hand-off (fewer if they trust services).
-        lost = week.rng.random(ri.size) < p["handoff_loss"] * (HANDOFF_TRUST - pop.trust[ri])
+        lost = week.rng.random(ri.size) < p["handoff_loss"] * (p["handoff_trust"] - pop.trust[ri])
         li, ld = ri[lost], rd[lost]
         cases.failure[li, ld] = True
-        pop.change_trust(li, -TRUST_LOST)
+        pop.change_trust(li, -p["trust_lost"])
         week.log.log(week.number, "handoff_lost", li, ld, ld)
         week.ledger.add("handoffs_lost", li.size)
         self._assess(world, week, ri[~lost], rd[~lost])
@@ -103,18 +91,18 @@ class NPM:
         p, pop, cases, n = week.p, world.population, world.cases, week.number
         if ci.size == 0:
             return
-        world.teams.book_front_door(cd, p["assessment_hours"])
+        world.teams.book_front_door(cd, p["assessment_hours"] * p["npm_assessment_factor"])
         week.log.log(n, "assessment", ci, cd, cd)
         need = pop.needs[ci, cd]
         ok = need >= effective_threshold(p)
         # Cream-skimming: under target pressure, hard (severe, entrenched) cases wait behind easy ones.
         entrench = entrenchment(pop.unmet_weeks[ci, cd], p["entrenchment_weeks"])
-        priority = n + CREAM_SKIMMING * p["target_pressure"] * (need + entrench)
+        priority = n + p["cream_skimming"] * p["target_pressure"] * (need + entrench) - p["npm_urgency_priority"] * need
         cases.put_on_waiting_list(ci[ok], cd[ok], cd[ok], n, priority[ok])
         week.log.log(n, "waiting", ci[ok], cd[ok], cd[ok])
         rej_i, rej_d = ci[~ok], cd[~ok]
         cases.failure[rej_i, rej_d] = True
-        pop.change_trust(rej_i, -TRUST_REJECTED)
+        pop.change_trust(rej_i, -p["trust_rejected"])
         week.log.log(n, "rejected", rej_i, rej_d, rej_d)
         week.ledger.add("rejections", rej_i.size)
 
@@ -140,7 +128,7 @@ class NPM:
         since_referral = n - cases.joined[ci, cd]
         teams = cases.team[ci, cd]
         premature = cases.close(ci, cd, n, pop.needs, pop.help_threshold)
-        pop.change_trust(ci, np.where(premature, -TRUST_CLOSED, TRUST_CLOSED))
+        pop.change_trust(ci, np.where(premature, -p["trust_closed"], p["trust_closed"]))
         week.log.log(n, "closed", ci[~premature], cd[~premature], teams[~premature])
         week.log.log(n, "closed_early", ci[premature], cd[premature], teams[premature])
         week.ledger.record_closures(since_referral, p["target_weeks"])
