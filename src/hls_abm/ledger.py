@@ -27,6 +27,7 @@ class Ledger:
         self.closures = {"n": 0, "on_time": 0, "resolved": 0}
         self.kpi = {"reported": 0.0, "real": 0.0}
         self.pending_investment = 0.0
+        self.crises_unknown_total = 0  # crises among people no team knew, since the start (warm-up included)
         self.year_start = 0
         self.hours_this_year = 0.0  # all client-facing staff hours (front door and casework)
         self.clients_this_year = np.zeros(n_citizens, bool)  # had a contact or a case this year

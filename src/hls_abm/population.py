@@ -112,8 +112,13 @@ class Population:
         self.needs[ci, cd] = np.maximum(self.needs[ci, cd] - effect, 0.0)
 
     def change_trust(self, ci: np.ndarray, delta) -> None:
-        """Trust in services moves by ``delta`` (a number or one per citizen), kept in [0, 1]."""
-        self.trust[ci] = np.clip(self.trust[ci] + delta, 0.0, 1.0)
+        """Trust in services moves by ``delta`` (a number or one per entry of ``ci``), kept in [0, 1].
+        A citizen who appears several times (several needs closed in one week) moves by the sum."""
+        if ci.size == 0:
+            return
+        who, where = np.unique(ci, return_inverse=True)
+        total = np.bincount(where, np.broadcast_to(np.asarray(delta, float), ci.shape), who.size)
+        self.trust[who] = np.clip(self.trust[who] + total, 0.0, 1.0)
 
     def erode_resilience(self, who: np.ndarray, rate: float) -> None:
         """Resilience of ``who`` (a mask or indices) falls by the share ``rate``."""

@@ -37,6 +37,7 @@ class Week:
     log: JourneyLog
     rng: np.random.Generator  # the service stream: hand-off losses, outreach order, introductions
     crisis_people: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    crises_unknown: np.ndarray = field(default_factory=lambda: np.zeros(0))
     contacts: Contacts | None = None
     worked: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     hours: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -55,8 +56,14 @@ def community(world, week: Week) -> None:
 
 
 def crises(world, week: Week) -> None:
-    """Acute services respond to needs past the crisis level. Hands on ``week.crisis_people``."""
+    """Acute services respond to needs past the crisis level. Hands on ``week.crisis_people`` and
+    ``week.crises_unknown``: per neighbourhood, crises among people no team knew (counted now,
+    before intake takes them on), the signal local teams learn to reach out from."""
     week.crisis_people, _ = crisis.respond(world.population, week.p, week.log, week.number)
+    cp = week.crisis_people
+    unknown = cp[rowall(world.cases.status[cp] == NONE)]
+    week.crises_unknown = bincount(world.population.neighbourhood[unknown], minlength=world.n_neighbourhoods)
+    week.ledger.crises_unknown_total += unknown.size
 
 
 def seek_help_stage(world, week: Week) -> None:
@@ -129,10 +136,8 @@ def close(world, week: Week) -> None:
 def learn(world, week: Week) -> None:
     """Systems learn from what they saw; the real outcome of closures 13 weeks ago is checked."""
     pop, cases = world.population, world.cases
-    cp = week.crisis_people
-    unknown = bincount(pop.neighbourhood[cp[rowall(cases.status[cp] == NONE)]], minlength=world.n_neighbourhoods)
     for system in world.systems:
-        system.learn(world, week, unknown)
+        system.learn(world, week, week.crises_unknown)
     ci, cd = nonzero2(cases.closed_week == week.number - REAL_OUTCOME_LAG)
     week.ledger.record_real_outcomes(ci.size, int((pop.needs[ci, cd] < NOTICE_LEVEL).sum()))
 

@@ -36,10 +36,15 @@ class Cases:
         self.relation_team = np.full((n, D), -1, np.int32)  # whose worker that relationship is with
         self.closed_week = np.full((n, D), NEVER_CLOSED, np.int32)
         self.closed_by = np.full((n, D), -1, np.int32)
+        self.heard = np.zeros((n, D), bool)  # a service heard of this need (presented or disclosed)
 
     def caseload(self, team: int) -> int:
         """Citizens with at least one open entry at ``team``."""
         return int(((self.status == OPEN) & (self.team == team)).any(axis=1).sum())
+
+    def hear(self, ci: np.ndarray, disclosed: np.ndarray) -> None:
+        """A service heard of the ``disclosed`` (rows like ``ci``, one column per domain) needs of ``ci``."""
+        self.heard[ci] |= disclosed
 
     def put_on_waiting_list(self, ci, cd, team, week: int, priority) -> None:
         self.status[ci, cd] = WAITING
@@ -48,13 +53,16 @@ class Cases:
         self.joined[ci, cd] = week
         self.priority[ci, cd] = priority
 
-    def entry_hours(self, needs: np.ndarray, ci, cd, p: dict) -> np.ndarray:
+    def entry_hours(self, needs: np.ndarray, ci, cd, p, already_client=None) -> np.ndarray:
         """Hours a week one need takes: more for severe needs. A local team also gives each client
-        time for the relationship and their network (counted once per client, on the first open need)."""
+        time for the relationship and their network: once per client, on their first entry, and not
+        at all for entries of a person who is ``already_client`` of the team (an open case there)."""
         hours = p["base_case_hours"] * (1.0 + p["severity_cost"] * needs[ci, cd])
         local = is_local_team(self.team[ci, cd])
         if local.any():
             first = np.r_[True, ci[1:] != ci[:-1]]  # entries come sorted by citizen (np.nonzero order)
+            if already_client is not None:
+                first &= ~already_client
             hours = hours + np.where(local & first, p["relationship_hours"], 0.0)
         return hours
 
@@ -70,7 +78,8 @@ class Cases:
             teams.wait_demand[:] = 0.0
             return wi, wd
         t = self.team[wi, wd]
-        h = self.entry_hours(needs, wi, wd, p)
+        client = ((self.status[wi] == OPEN) & (self.team[wi] == t[:, None])).any(axis=1)
+        h = self.entry_hours(needs, wi, wd, p, already_client=client)
         teams.wait_demand = bincount(t, h, teams.n)
         free = teams.capacity - teams.frontdoor - teams.case_demand
         order = np.lexsort((self.priority[wi, wd], t))
@@ -138,8 +147,9 @@ class Cases:
         Returns a bool array: which closures were premature (need not resolved).
         """
         premature = needs[ci, cd] >= NOTICE_LEVEL
-        missed = (needs[ci] >= help_threshold[ci, None]) & (self.status[ci] == NONE)
+        missed = self.heard[ci] & (needs[ci] >= help_threshold[ci, None]) & (self.status[ci] == NONE)
         self.failure[ci] |= missed
+        self.heard[ci] &= self.status[ci] != NONE  # the episode is over: what it heard is now a failure or settled
         self.closed_by[ci, cd] = self.team[ci, cd]
         self.status[ci, cd] = NONE
         self.team[ci, cd] = -1
@@ -160,7 +170,9 @@ class Cases:
 
     def clear_resolved_failures(self, needs: np.ndarray, stable_level: float) -> None:
         """A need that has settled is no longer a failure waiting to come back."""
-        self.failure &= needs >= stable_level
+        settled = needs < stable_level
+        self.failure &= ~settled
+        self.heard &= ~settled
 
     def forget_ended_relationships(self) -> None:
         """Forget every working relationship not in an open case (a counterfactual for validation)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._util import bincount, nonzero2, rowall, rowany, rowmax
-from ..population import ISOLATION
+from ..population import ISOLATION, NOTICE_LEVEL
 from .cases import NONE, OPEN
 from .staff import is_local_team, local_team_of
 
@@ -29,7 +29,7 @@ RECURRENCE_SMOOTHING = 0.1  # weekly weight of this week's return rate in the te
 RECURRENCE_LIMIT = 0.15  # return rate above which a team holds on to cases longer
 BACKLOG_SHARE = 0.2  # waiting hours, as a share of capacity, that count as a backlog
 BAR_STEP = 0.05  # change of the closure bar per unit of learning rate
-BAR_MIN, BAR_MAX = 0.05, 0.35  # range of the learned closure bar
+BAR_MIN, BAR_MAX = 0.05, NOTICE_LEVEL  # range of the learned closure bar: never closing an unresolved need
 CRISIS_SMOOTHING = 0.1  # weekly weight of this week's crises among unknown people
 CRISIS_SIGNAL = 0.2  # smoothed crises among unknown people that prompt more outreach
 OUTREACH_STEP = 0.05  # change of the outreach share per unit of learning rate
@@ -91,6 +91,7 @@ class LocalTeams:
         take = (pop.needs[ci] >= p["local_threshold"]) & (cases.status[ci] == NONE)
         disclosed = week.draws["disclose"][ci] < p["local_disclosure"] + p["disclosure_trust"] * pop.trust[ci, None]
         disclosed[np.arange(ci.size), dom] = True
+        cases.hear(ci, disclosed)
         rows, cd = nonzero2(take & disclosed)
         ri = ci[rows]
         urgency = pop.needs[ri].max(axis=1)
@@ -149,9 +150,10 @@ class LocalTeams:
         done = pop.needs[oi, od] < teams.closure_bar[t]
         ci, cd, ct = oi[done], od[done], t[done]
         since_referral = n - cases.joined[ci, cd]
-        cases.close(ci, cd, n, pop.needs, pop.help_threshold)
-        pop.change_trust(ci, week.p["trust_closed"])
-        week.log.log(n, "closed", ci, cd, ct)
+        premature = cases.close(ci, cd, n, pop.needs, pop.help_threshold)
+        pop.change_trust(ci, np.where(premature, -week.p["trust_closed"], week.p["trust_closed"]))
+        week.log.log(n, "closed", ci[~premature], cd[~premature], ct[~premature])
+        week.log.log(n, "closed_early", ci[premature], cd[premature], ct[premature])
         week.ledger.record_closures(since_referral, week.p["target_weeks"])
         week.ledger.team_closures += bincount(ct, minlength=teams.n)
 

@@ -64,12 +64,14 @@ class NPM:
         if ci.size == 0:
             return
         teams.book_front_door(dom, p["contact_hours"])
+        cases.heard[ci, dom] = True
         self._assess(world, week, ci, dom)
         # Needs heard about in a silo's assessment: it does not ask about the whole life,
         # so people mention other needs only as far as they trust services.
         others = (pop.needs[ci] >= pop.help_threshold[ci, None] * p["silo_mention_share"]) & (cases.status[ci] == NONE)
         others[np.arange(ci.size), dom] = False
         others &= week.draws["disclose"][ci] < p["npm_disclosure"] + p["disclosure_trust"] * pop.trust[ci, None]
+        cases.hear(ci, others)
         rows, rd = nonzero2(others)
         if rows.size == 0:
             return

@@ -78,6 +78,7 @@ class TeamTable:
         self.neighbourhood = np.array([-1] * nd + list(range(n_neighbourhoods)))
         z = lambda: np.zeros(t)  # noqa: E731
         self.establishment = z()  # funded FTE
+        self.n_teams = np.ones(t)  # self-managing teams a local patch's staff form (1 for a silo)
         self.staff = z()  # FTE in post
         self.novices = z()  # FTE still ramping up
         self.stress = z()
@@ -127,7 +128,10 @@ def set_establishment(teams: TeamTable, params: dict, citizens_npm: int, nb_size
     npm_fte = b * citizens_npm * (1 - params["npm_overhead_share"]) / (params["npm_cost_per_hour"] * hours)
     teams.establishment[:nd] = npm_fte * SILO_BUDGET_SHARE
     lt_fte = b * nb_sizes_local * (1 - params["local_overhead_share"]) / (params["local_cost_per_hour"] * hours)
-    teams.establishment[nd:] = np.minimum(lt_fte, params["team_max_staff"])
+    # A neighbourhood funded for more than one team's worth has several teams (Buurtzorg splits a team
+    # that grows past its cap): every euro buys staff, and the number of teams follows.
+    teams.establishment[nd:] = lt_fte
+    teams.n_teams[nd:] = np.ceil(lt_fte / params["team_max_staff"])
     teams.cost_per_hour[:nd] = params["npm_cost_per_hour"]
     teams.cost_per_hour[nd:] = params["local_cost_per_hour"]
     teams.overhead_share[:nd] = params["npm_overhead_share"]
