@@ -69,7 +69,7 @@ def test_structural_set_makes_every_non_evidence_effect_the_same_in_both_systems
         if d.npm and d.local:  # the same size in both systems
             assert [p[n] for n in d.npm] == [p[n] for n in d.local], d.effect
         else:  # an effect only one system has is off
-            assert all(p[n] == 0 for n in (*d.npm, *d.local)), d.effect
+            assert all(p[n] == 0 for n in d.neutral), d.effect
 
 
 def test_sets_differ_and_a_callers_own_value_wins():

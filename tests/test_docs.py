@@ -18,3 +18,10 @@ def test_every_metric_column_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for name in MODEL_REPORTERS:
         assert f"`{name}`" in readme, name
+
+
+def test_the_odds_generated_tables_are_current():
+    from hls_abm.docs_tables import render
+
+    odd = (ROOT / "docs" / "ODD.md").read_text()
+    assert render(odd) == odd, "run: python -m hls_abm.docs_tables"

@@ -78,7 +78,7 @@ def test_people_present_their_most_salient_need_not_the_root_cause():
 
 
 def test_handoffs_lose_people_and_silos_assess_again():
-    m = quiet_world(handoff_loss=1.0, contact_rate=1.0)
+    m = quiet_world(handoff_loss=1.0, contact_rate=1.0, budget_factor=3.0, frontdoor_share=1.0)  # every contact answered
     pop = m.population
     pop.needs[:] = 0.0
     pop.trust[:] = 0.5  # average trust: the loss rate is handoff_loss itself

@@ -60,7 +60,10 @@ DIFFERENCES: tuple[Difference, ...] = (
     # --- structural: how the work is organised --------------------------------------------------
     D("silos vs one team", "NPM: one city-wide silo per life domain, each with its own budget share and queue; "
       "local teams: one team per neighbourhood holding every need of a person, with pooled hours.",
-      structural=True, source="S000, S002, S004 (NPM); S000, S001, Monsen & de Blok 2013 (Buurtzorg)"),
+      npm=("budget_follow_weeks",), local=("self_management_share",),
+      structural=True, source="S000, S002, S004 (NPM); S000, S001, Monsen & de Blok 2013 (Buurtzorg); "
+      "silo budgets follow queues with a lag (S004); self-managing teams spend hours managing themselves "
+      "(Kreitzer et al. 2015)"),
     D("assessments", "NPM: each silo assesses separately and hears of other needs only when they are pressing; "
       "local teams: one whole-life conversation.", npm=("silo_mention_share",), structural=True,
       source="S001/S004: people tell their story again to each service"),
@@ -86,6 +89,8 @@ DIFFERENCES: tuple[Difference, ...] = (
       "staff has more teams.", local=("team_max_staff",), tier="evidence",
       source="Buurtzorg: teams of at most 12 nurses (Monsen & de Blok 2013)"),
     # --- effects whose sign a source gives --------------------------------------------------------
+    D("gatekeeping", "A silo tightens its threshold as its backlog grows.", npm=("gatekeeping",), tier="direction",
+      source="PSSRU; Fernandez, Snell & Wistow 2013; S004", neutral={"gatekeeping": 0.0}),
     D("thresholds", "Need at which a system takes a case on.", npm=("eligibility_threshold",),
       local=("local_threshold",), tier="direction", source="S004, PSSRU (FACS bands); S000/S001 (low thresholds)",
       neutral={"eligibility_threshold": 0.375, "local_threshold": 0.375}),
@@ -97,8 +102,8 @@ DIFFERENCES: tuple[Difference, ...] = (
       neutral={"done_to_erosion": 0.0}, claims={"done_to_erosion": 0.004}),
     D("strengths", "Strengths-based support builds resilience.", local=("strengths_gain",), tier="direction",
       source="S000/S001: strength-based working", neutral={"strengths_gain": 0.0}, claims={"strengths_gain": 0.008}),
-    D("outreach", "Teams with hours to spare look for people at risk who have not asked.",
-      local=("outreach_share",), tier="direction", source="S001 on prevention",
+    D("outreach", "Teams with hours to spare look for people at risk who have not asked; looking costs "
+      "outreach_search_hours for each person found.", local=("outreach_share", "outreach_search_hours"), tier="direction", source="S001 on prevention",
       neutral={"outreach_share": 0.0}, claims={"outreach_share": 0.15}),
     D("connecting", "Teams introduce isolated clients to neighbours.", local=("connect_rate",), tier="direction",
       source="S000/S001; Buurtzorg onion model", neutral={"connect_rate": 0.0}, claims={"connect_rate": 0.2}),

@@ -26,6 +26,7 @@ EVENTS = (
     "crisis",
     "outreach",
     "connected",
+    "unanswered",
 )
 CODE = {name: i for i, name in enumerate(EVENTS)}
 

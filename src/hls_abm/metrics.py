@@ -144,6 +144,7 @@ MODEL_REPORTERS = {
     "handoffs_per_person": handoffs_per_person,
     "handoffs_lost": _counted("handoffs_lost"),
     "rejections": _counted("rejections"),
+    "unanswered": _counted("unanswered"),
     "waiting_list": waiting_list,
     "mean_wait_weeks": mean_wait_weeks,
     "unmet_need": unmet_need,

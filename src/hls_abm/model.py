@@ -141,7 +141,7 @@ class HLSModel(mesa.Model):
         one), with fresh draws from the world's streams: to run one mechanism on its own (tests, notebooks)."""
         w = self.world
         number = self.week if number is None else number
-        return stages.Week(number, self.p, w.draw_week(), self.ledger, w.journeys, w.streams["service"])
+        return stages.Week(number, self.p, w.draw_week(self.p["give_up_rate"] > 0), self.ledger, w.journeys, w.streams["service"])
 
     def _warm_up(self, weeks: int) -> None:
         """Live ``weeks`` under the NPM status quo, then hand the chosen neighbourhoods to local teams.

@@ -238,4 +238,36 @@ _SPECS = [
        source="Haggerty et al. 2003 on relational continuity: the sign; the size is assumed", tier="direction"),
     _p("acute_relief", 0.3, 0.0, 1.0, doc="How far acute services bring the crisis need down.", source="assumption"),
     _p("crisis_knock", 0.03, 0.0, 0.5, doc="Share of resilience a crisis knocks off.", source="assumption"),
+    # --- balancing loops real systems have ----------------------------------------------------------
+    _p("budget_follow_weeks", 0, 0, 520,
+       doc="Weeks over which NPM silo budgets follow their queues (each silo's share moves towards its share of "
+           "the hours asked of the silos); 0 = fixed shares.",
+       source="S004 (Markets, Managers, Metrics: money follows measured activity); annual budget rounds "
+              "(assumption: a year)", tier="direction"),
+    _p("gatekeeping", 0.0, 0.0, 2.0,
+       doc="Rise in a silo's practised threshold per unit of its backlog (waiting hours over capacity).",
+       source="PSSRU; Fernandez, Snell & Wistow 2013: councils tightened eligibility as demand outgrew budgets; "
+              "S004; size assumed", tier="direction"),
+    _p("give_up_rate", 0.0, 0.0, 0.5,
+       doc="Weekly chance that a person on a waiting list gives up (the need stays and comes back as failure demand).",
+       source="waiting-list attrition (NHS RTT validation; Seddon 2003); size assumed", tier="direction"),
+    _p("agency_cover", 0.0, 0.0, 1.0,
+       doc="Share of vacant posts covered by agency or locum staff (both systems).",
+       source="NAO 2016 (Managing the supply of NHS clinical staff); Skills for Care; size assumed", tier="direction"),
+    _p("agency_premium", 1.5, 1.0, 4.0,
+       doc="Cost of an agency hour as a multiple of an employed hour.",
+       source="NAO 2016; LGA 2023 on agency social workers (often 1.4-2x); size assumed within that range",
+       tier="direction"),
+    _p("self_management_share", 0.0, 0.0, 0.5,
+       doc="Share of a local team's hours spent managing itself: planning, rostering, team meetings, training, "
+           "coaching, back office done by the team.",
+       source="Monsen & de Blok 2013; Kreitzer et al. 2015 (Buurtzorg teams run themselves, with coaches); size assumed",
+       tier="direction"),
+    _p("outreach_search_hours", 0.0, 0.0, 20.0,
+       doc="Hours of looking (visits, calls to neighbours and GPs) for each person at risk that outreach finds.",
+       source="assumption: outreach costs what it finds"),
+    _p("frontdoor_share", 1.0, 0.05, 1.0,
+       doc="Most of a team's hours its front door (contacts, assessments) may take in a week; contacts beyond it "
+           "go unanswered and come back as failure demand (both systems).",
+       source="assumption: a front door has a capacity (phone lines, duty desks); Seddon 2003 on unanswered calls"),
 ]

@@ -21,7 +21,7 @@ from .population import NOTICE_LEVEL
 from .services import crisis
 from .services.cases import NONE, OPEN
 from .services.front_door import Contacts, seek_help
-from .services.staff import update_capacity, update_staff
+from .services.staff import answered_at_front_door, local_team_of, update_capacity, update_staff
 
 REAL_OUTCOME_LAG = 13  # weeks after closure at which the real outcome is checked (assumption)
 
@@ -97,6 +97,16 @@ def route(world, week: Week) -> None:
     new = ~c.chase
     ci, cd = c.citizens[new], c.domain[new]
     local_patch = world.is_local[world.population.neighbourhood[ci]]
+    # A front door has a capacity: contacts beyond it this week go unanswered and come back.
+    p = week.p
+    team = np.where(local_patch, local_team_of(world.population.neighbourhood[ci]), cd)
+    factor = np.where(local_patch, p["local_assessment_factor"], p["npm_assessment_factor"])
+    ok = answered_at_front_door(world.teams, team, p["contact_hours"] + p["assessment_hours"] * factor,
+                                p["frontdoor_share"], week.draws["contact"][ci])
+    world.cases.failure[ci[~ok], cd[~ok]] = True
+    led.add("unanswered", (~ok).sum())
+    log.log(n, "unanswered", ci[~ok], cd[~ok])
+    ci, cd, local_patch = ci[ok], cd[ok], local_patch[ok]
     busy = np.zeros(world.population.n, bool)
     busy[c.citizens] = True
     for system in world.systems:
@@ -107,7 +117,7 @@ def route(world, week: Week) -> None:
 def waiting_list(world, week: Week) -> None:
     """Settled needs leave the list, the longest waits are dropped, and teams admit within their hours."""
     cases, pop, n = world.cases, world.population, week.number
-    dropped, dropped_d = cases.prune_waiting_list(pop.needs, week.p, n)
+    dropped, dropped_d = cases.prune_waiting_list(pop.needs, week.p, n, week.draws["give_up"])
     week.log.log(n, "dropped", dropped, dropped_d)
     admitted, admitted_d = cases.admit(world.teams, pop.needs, week.p, n)
     week.log.log(n, "admitted", admitted, admitted_d, cases.team[admitted, admitted_d])
@@ -155,7 +165,7 @@ def staff(world, week: Week) -> None:
 def accounts(world, week: Week) -> None:
     """The week's costs by component, attributed to citizens by the hours they received; the KPI."""
     p, led, tt, cases = week.p, week.ledger, world.teams, world.cases
-    staff_cost_team = tt.staff * p["staff_hours"] * tt.cost_per_hour
+    staff_cost_team = (tt.staff + p["agency_premium"] * tt.agency) * p["staff_hours"] * tt.cost_per_hour
     # Commissioned support follows the caseload: one package per open case (citizen, team).
     oi, od = nonzero2(cases.status == OPEN)
     pairs = np.unique(oi.astype(np.int64) * tt.n + cases.team[oi, od])

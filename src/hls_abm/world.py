@@ -51,17 +51,20 @@ class World:
     def local_teams(self) -> LocalTeams:
         return self.systems[1]
 
-    def draw_week(self) -> dict[str, np.ndarray]:
-        """This week's random numbers, drawn in a fixed order from the shared streams."""
+    def draw_week(self, give_up: bool = False) -> dict[str, np.ndarray]:
+        """This week's random numbers, drawn in a fixed order from the shared streams (the give-up draws
+        only when people can give up, so runs without that loop keep their streams)."""
         n, d = self.population.n, len(DOMAINS)
         life, beh = self.streams["life_events"], self.streams["behaviour"]
-        return {
+        draws = {
             "events": life.random((n, d)),
             "contact": beh.random(n),
             "salience": beh.random((n, d)),
             "disclose": beh.random((n, d)),
             "ties": self.streams["ties"].random(self.community.n_ties),
         }
+        draws["give_up"] = beh.random((n, d)) if give_up else np.ones((n, d))
+        return draws
 
 
 def build_world(params, seed: int, neighbourhoods_for) -> World:

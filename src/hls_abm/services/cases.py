@@ -157,12 +157,14 @@ class Cases:
         self.failure[ci[premature], cd[premature]] = True
         return premature
 
-    def prune_waiting_list(self, needs: np.ndarray, p: dict, week: int) -> tuple[np.ndarray, np.ndarray]:
+    def prune_waiting_list(self, needs: np.ndarray, p, week: int, u_give_up: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Needs that settled while waiting leave the list; entries past the longest wait are dropped
-        unseen and marked as failures. Returns the dropped (citizens, domains)."""
+        unseen, and some people give up waiting (``u_give_up``: this week's draws); both are marked as
+        failures that come back. Returns the dropped and given-up (citizens, domains)."""
         waiting = self.status == WAITING
         settled = waiting & (needs < p["stable_level"])
-        dropped = waiting & ~settled & (week - self.since >= p["max_wait_weeks"])
+        too_long = week - self.since >= p["max_wait_weeks"]
+        dropped = waiting & ~settled & (too_long | (u_give_up < p["give_up_rate"]))
         self.status[settled | dropped] = NONE
         self.team[settled | dropped] = -1
         self.failure |= dropped

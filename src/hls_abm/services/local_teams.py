@@ -107,7 +107,8 @@ class LocalTeams:
         lt = teams.local
         spare = np.clip(1.0 - teams.load[lt], 0.0, 1.0)
         hours = teams.outreach[lt] * teams.capacity[lt] * spare
-        found_n = np.floor(hours / max(p["assessment_hours"] * p["local_assessment_factor"], 1e-9)).astype(np.int64)
+        per_find = p["assessment_hours"] * p["local_assessment_factor"] + p["outreach_search_hours"]
+        found_n = np.floor(hours / max(per_find, 1e-9)).astype(np.int64)
         if found_n.sum() == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         local = world.is_local[pop.neighbourhood]
@@ -122,6 +123,7 @@ class LocalTeams:
         rank = np.arange(ct_o.size) - first
         chosen = cand[order[rank < found_n[ct_o]]]
         dom = pop.needs[chosen].argmax(axis=1)
+        teams.book_front_door(local_team_of(pop.neighbourhood[chosen]), p["outreach_search_hours"])
         week.log.log(week.number, "outreach", chosen, dom, local_team_of(pop.neighbourhood[chosen]))
         return chosen, dom
 

@@ -21,7 +21,7 @@ import numpy as np
 from .._util import nonzero2, rowany
 from ..population import entrenchment
 from .cases import NONE, OPEN
-from .staff import is_silo
+from .staff import follow_queues, is_silo
 
 def effective_threshold(p) -> float:
     """Eligibility as practised: target pressure adds rejection at the door (Hood's threshold effect)."""
@@ -41,6 +41,13 @@ class NPM:
     def serves(self, local_patch: np.ndarray) -> np.ndarray:
         """Which of the citizens (given whether their patch has a local team) this system serves."""
         return ~local_patch
+
+    def thresholds(self, teams, p) -> np.ndarray:
+        """Each silo's threshold as practised: target pressure adds gaming, and a backlog (last week's
+        waiting hours over capacity) tightens gatekeeping."""
+        silos = teams.silos
+        backlog = teams.wait_demand[silos] / np.maximum(teams.capacity[silos], 1e-9)
+        return np.minimum(1.0, effective_threshold(p) + p["gatekeeping"] * backlog)
 
     def practice(self, p) -> float:
         """Effectiveness per hour of a silo's practice: specialists may have an edge in their domain."""
@@ -96,7 +103,7 @@ class NPM:
         world.teams.book_front_door(cd, p["assessment_hours"] * p["npm_assessment_factor"])
         week.log.log(n, "assessment", ci, cd, cd)
         need = pop.needs[ci, cd]
-        ok = need >= effective_threshold(p)
+        ok = need >= self.thresholds(world.teams, p)[cd]
         # Cream-skimming: under target pressure, hard (severe, entrenched) cases wait behind easy ones.
         entrench = entrenchment(pop.unmet_weeks[ci, cd], p["entrenchment_weeks"])
         priority = n + p["cream_skimming"] * p["target_pressure"] * (need + entrench) - p["npm_urgency_priority"] * need
@@ -136,5 +143,7 @@ class NPM:
         week.ledger.record_closures(since_referral, p["target_weeks"])
 
     def learn(self, world, week, crises_unknown: np.ndarray) -> None:
-        """Silos do not adapt their practice from outcomes: they report KPIs upwards."""
+        """Silos do not adapt their practice from outcomes (they report KPIs upwards); the money does
+        follow the queues, with a lag."""
+        follow_queues(world.teams, week.p)
 

@@ -79,6 +79,11 @@ class TeamTable:
         z = lambda: np.zeros(t)  # noqa: E731
         self.establishment = z()  # funded FTE
         self.n_teams = np.ones(t)  # self-managing teams a local patch's staff form (1 for a silo)
+        self.budget_share = np.zeros(t)  # share of the NPM budget each silo holds (0 for local teams)
+        self.budget_share[:nd] = SILO_BUDGET_SHARE
+        self.npm_fte = 0.0  # FTE the whole NPM budget funds
+        self.managing_share = z()  # share of hours a team spends managing itself
+        self.agency = z()  # agency FTE covering vacancies this week
         self.staff = z()  # FTE in post
         self.novices = z()  # FTE still ramping up
         self.stress = z()
@@ -126,7 +131,8 @@ def set_establishment(teams: TeamTable, params: dict, citizens_npm: int, nb_size
     hours = params["staff_hours"]
     nd = N_SILOS
     npm_fte = b * citizens_npm * (1 - params["npm_overhead_share"]) / (params["npm_cost_per_hour"] * hours)
-    teams.establishment[:nd] = npm_fte * SILO_BUDGET_SHARE
+    teams.npm_fte = npm_fte
+    teams.establishment[:nd] = npm_fte * teams.budget_share[:nd]
     lt_fte = b * nb_sizes_local * (1 - params["local_overhead_share"]) / (params["local_cost_per_hour"] * hours)
     # A neighbourhood funded for more than one team's worth has several teams (Buurtzorg splits a team
     # that grows past its cap): every euro buys staff, and the number of teams follows.
@@ -136,6 +142,37 @@ def set_establishment(teams: TeamTable, params: dict, citizens_npm: int, nb_size
     teams.cost_per_hour[nd:] = params["local_cost_per_hour"]
     teams.overhead_share[:nd] = params["npm_overhead_share"]
     teams.overhead_share[nd:] = params["local_overhead_share"]
+    teams.managing_share[nd:] = params["self_management_share"]
+
+
+def answered_at_front_door(teams: TeamTable, team: np.ndarray, hours_each: np.ndarray, share: float,
+                           order: np.ndarray) -> np.ndarray:
+    """Which contacts a team's front door answers this week: at most ``share`` of its hours go to the
+    front door; contacts are answered in ``order`` (lowest first) while hours last. Returns a mask."""
+    free = np.maximum(share * teams.capacity - teams.frontdoor, 0.0)
+    if team.size == 0:
+        return np.zeros(0, bool)
+    by = np.lexsort((order, team))
+    t_o, h_o = team[by], hours_each[by]
+    csum = np.cumsum(h_o)
+    first = np.r_[0, np.nonzero(np.diff(t_o))[0] + 1]
+    start = np.repeat(csum[first] - h_o[first], np.diff(np.r_[first, t_o.size]))
+    ok = np.zeros(team.size, bool)
+    ok[by] = csum - start <= free[t_o]
+    return ok
+
+
+def follow_queues(teams: TeamTable, params) -> None:
+    """NPM silo budgets follow their queues with a lag: each silo's share of the NPM budget moves
+    towards its share of the hours asked of the silos (open cases and waiting list)."""
+    weeks = params["budget_follow_weeks"]
+    silos = teams.silos
+    asked = teams.case_demand[silos] + teams.wait_demand[silos]
+    if weeks <= 0 or asked.sum() <= 0:
+        return
+    share = teams.budget_share[silos]
+    share += (asked / asked.sum() - share) / weeks
+    teams.establishment[silos] = teams.npm_fte * share
 
 
 def staff_up(teams: TeamTable, which: np.ndarray, novice: bool) -> float:
@@ -168,9 +205,11 @@ def redeploy(teams: TeamTable, to: np.ndarray, share: float) -> float:
 
 
 def update_capacity(teams: TeamTable, params: dict) -> None:
-    """Client-facing hours this week: staff in post, less sickness, novices half as effective."""
-    teams.capacity = (teams.staff * params["staff_hours"] * (1 - teams.sickness)
-                      * (1 - NOVICE_EFFECTIVENESS * novice_share(teams)))
+    """Client-facing hours this week: staff in post, less sickness, novices half as effective, less the
+    hours self-managing teams spend managing themselves; plus agency staff covering vacancies."""
+    teams.agency = params["agency_cover"] * np.maximum(teams.establishment - teams.staff, 0.0)
+    own = teams.staff * (1 - teams.sickness) * (1 - NOVICE_EFFECTIVENESS * novice_share(teams))
+    teams.capacity = (own + teams.agency) * params["staff_hours"] * (1 - teams.managing_share)
 
 
 def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) -> float:
