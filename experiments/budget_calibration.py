@@ -19,6 +19,7 @@ import pandas as pd
 
 from _common import figure_grid, fixed_param, main
 
+from hls_abm.palette import WORLD_COLOURS
 from hls_abm.sweep import load_results
 
 NAME = "budget_calibration"
@@ -66,7 +67,7 @@ def figure(out: Path):
               ("threshold_5y_ratio", "threshold 0.65: 5-year cost ratio", 1.0),
               ("local_advantage_y5", "local-team cost advantage, year 5", 0.0)]
     for a, (col, title, ref) in zip(ax[0], panels):
-        a.plot(t["budget_factor"], t[col], marker="o", color="#d55e00")
+        a.plot(t["budget_factor"], t[col], marker="o", color=WORLD_COLOURS["npm"])
         if ref is not None:
             a.axhline(ref, color="0.4", lw=0.8, ls="--")
         a.axvline(1.0, color="0.6", lw=0.8, ls=":")

@@ -1,5 +1,8 @@
 """Figure helpers of the validation patterns: a grid of axes, a line with its 95% CI band,
-saving under the docs' size limit, and adopting an example experiment's figure."""
+saving under the docs' size limit, and adopting an example experiment's figure.
+
+Colours come from ``hls_abm.palette`` (``scenario_colour``, ``WORLD_COLOURS``), the project's one
+colour table, so a world has the same colour here as on the dashboard and in exports."""
 
 from __future__ import annotations
 
@@ -9,10 +12,6 @@ from pathlib import Path
 import numpy as np
 
 from framework import Result, Stat
-
-NPM_COLOUR, LOCAL_COLOUR = "#D55E00", "#0072B2"  # the dashboard's colours
-COLOURS = {"npm": NPM_COLOUR, "local_teams": LOCAL_COLOUR, "transition": LOCAL_COLOUR}
-
 
 def new_figure(ncols: int, nrows: int = 1, w: float = 4.6, h: float = 3.6):
     from matplotlib.figure import Figure

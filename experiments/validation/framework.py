@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import sys
 import time
 import tomllib
@@ -56,18 +57,13 @@ class Stat:
 
     @classmethod
     def of(cls, values, conf: float = 0.95) -> "Stat":
-        from scipy import stats
+        """The mean and ``conf`` t-interval of the finite ``values`` (``sweep.analysis.t_interval``)."""
+        from hls_abm.sweep.analysis import t_interval
 
         v = np.asarray(list(values), float)
         v = v[np.isfinite(v)]
-        n = v.size
-        if n == 0:
-            return cls(float("nan"), float("nan"), float("nan"), 0, ())
-        m = float(v.mean())
-        if n < 2:
-            return cls(m, m, m, n, tuple(v))
-        half = float(stats.t.ppf(0.5 + conf / 2, n - 1) * v.std(ddof=1) / np.sqrt(n))
-        return cls(m, m - half, m + half, n, tuple(float(x) for x in v))
+        mean, lo, hi, n = t_interval(v, conf)
+        return cls(mean, lo, hi, n, tuple(float(x) for x in v))
 
     def fmt(self, spec: str = ".3g") -> str:
         f = _si if spec == "si" else (lambda x: f"{x:{spec}}")
@@ -251,9 +247,7 @@ class Ctx:
         """Runs that the sweep runner cannot express (agent-level outputs, a model variant):
         a process pool of ``workers`` (serial for the serial backend or one worker)."""
         self.n_runs += len(jobs)
-        from hls_abm.sweep.backends import available_cores
-
-        workers = 1 if self.backend == "serial" else (self.workers or available_cores())
+        workers = 1 if self.backend == "serial" else (self.workers or _cores())
         if workers <= 1 or len(jobs) <= 1:
             return [fn(j) for j in jobs]
         import multiprocessing as mp
@@ -262,6 +256,14 @@ class Ctx:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=mp.get_context(method)) as ex:
             return list(ex.map(fn, jobs))
+
+
+def _cores() -> int:
+    """The cores this process may use (what the pool backend of a sweep uses by default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def spec_of(path: Path | str) -> dict:

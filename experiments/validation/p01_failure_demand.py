@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from hls_abm.palette import scenario_colour
+
 from framework import HERE, LABELS, Ctx, Result, band, direction, paired, pattern, shrink, spec_of, stat
-from figures import COLOURS, new_figure, save, line_ci
+from figures import new_figure, save, line_ci
 
 
 @pattern("p01_failure_demand", 1, "Failure demand is large and made by the design of the system",
@@ -52,7 +54,7 @@ def _figure_p01(ctx, res, df):
     for scen in ("npm", "local_teams"):
         for col, ls, what in (("share_5y", "-", "5 years"), ("share_y5", "--", "year 5")):
             line_ci(a, xs, [stat(df, col, {"scenario": scen, "complex_share": x}) for x in xs],
-                    f"{LABELS[scen]}, {what}", COLOURS[scen], ls)
+                    f"{LABELS[scen]}, {what}", scenario_colour(scen), ls)
     a.set(xlabel="share of citizens with complex needs", ylabel="failure demand / contacts", ylim=(0, 1.3),
           yticks=np.arange(0, 1.01, 0.2), title="failure-demand share (mean, 95% CI over seeds)")
     a.legend(fontsize=7, loc="upper left", ncol=2)
@@ -66,8 +68,8 @@ def _figure_p01(ctx, res, df):
         roll["week"] = g["week"].to_numpy()
         roll["share"] = roll["failure_demand"] / roll["contacts"].where(roll["contacts"] > 0)
         q = roll.groupby("week")["share"].quantile([0.1, 0.5, 0.9]).unstack()
-        a.plot(q.index, q[0.5], color=COLOURS[scen], label=LABELS[scen])
-        a.fill_between(q.index, q[0.1], q[0.9], color=COLOURS[scen], alpha=0.2, lw=0)
+        a.plot(q.index, q[0.5], color=scenario_colour(scen), label=LABELS[scen])
+        a.fill_between(q.index, q[0.1], q[0.9], color=scenario_colour(scen), alpha=0.2, lw=0)
     a.set(xlabel="week", ylabel="failure demand / contacts (13-week window)", ylim=(0, 1),
           title="week by week, complex_share 0.25\n(median, 10-90% of seeds)")
     a.legend(fontsize=8)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from framework import HERE, EXPERIMENTS, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, shrink, spec_of, stat
-from figures import NPM_COLOUR, LOCAL_COLOUR, new_figure, save, line_ci, adopt_figure
+from hls_abm.palette import WORLD_COLOURS
+
+from framework import (HERE, EXPERIMENTS, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, shrink,
+                       spec_of, stat)
+from figures import new_figure, save, line_ci, adopt_figure
 
 
 @pattern("p04_cuts_paradox", 4, "Cuts to one silo shift cost to crisis services",
@@ -64,12 +67,12 @@ def _figure_p04_range(ctx, res, rng):
     xs = sorted(rng["budget_factor"].unique())
     fig, ax = new_figure(2, w=4.6, h=3.5)
     for col, lab, c in (("total_cost.sum_from_52", "whole-system cost", "0.15"),
-                        ("cost_crisis.sum_from_52", "crisis cost", NPM_COLOUR)):
+                        ("cost_crisis.sum_from_52", "crisis cost", WORLD_COLOURS["npm"])):
         line_ci(ax[0, 0], xs, [paired(rng, col, {"budget_factor": x, cut: 0}, {"budget_factor": x, cut: 20})
                                for x in xs], lab, c)
     rng = rng.assign(budget=rng["cost_staff.sum_from_52"] + rng["cost_overhead.sum_from_52"])
     line_ci(ax[0, 0], xs, [paired(rng, "budget", {"budget_factor": x, cut: 0}, {"budget_factor": x, cut: 20})
-                           for x in xs], "staff + overhead (the saving)", LOCAL_COLOUR)
+                           for x in xs], "staff + overhead (the saving)", WORLD_COLOURS["local_teams"])
     ax[0, 0].axhline(0, color="0.3", lw=0.8, ls="--")
     ax[0, 0].set(xlabel="budget_factor before the cut", ylabel="EUR over years 2-5, cut - no cut",
                  title="NPM: a 20% cut at week 52 (paired seeds)")

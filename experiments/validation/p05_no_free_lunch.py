@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hls_abm.palette import WORLD_COLOURS
+
 from framework import HERE, LABELS, Ctx, Result, band, info, paired, pattern, shrink, spec_of, stat
-from figures import LOCAL_COLOUR, new_figure, save, line_ci
+from figures import new_figure, save, line_ci
 
 
 @pattern("p05_no_free_lunch", 5, "No free lunch: fewer hours at a higher cost per hour",
@@ -66,11 +68,12 @@ def _figure_p05(ctx, res, df, r):
     for cc in ccs:
         ls, lab = styles.get(cc, ("-", f"crisis cost {cc:g}"))
         line_ci(ax[0, 2], xs, [r("total_cost.sum", x, cc) for x in xs], lab, "0.2", ls)
-    ax[0, 0].axhline(108 / 168, color=LOCAL_COLOUR, lw=1.2, label="KPMG 2015: 108/168 = 0.64")
+    lt = WORLD_COLOURS["local_teams"]
+    ax[0, 0].axhline(108 / 168, color=lt, lw=1.2, label="KPMG 2015: 108/168 = 0.64")
     ax[0, 0].set(title="hours per client per year (year 5)", ylabel="local teams / NPM")
-    ax[0, 1].axhline(54.47 / 48.74, color=LOCAL_COLOUR, lw=1.2, label="KPMG 2015: 54.47/48.74 = 1.12")
+    ax[0, 1].axhline(54.47 / 48.74, color=lt, lw=1.2, label="KPMG 2015: 54.47/48.74 = 1.12")
     ax[0, 1].set(title="cost per client-facing hour worked", ylabel="local teams / NPM")
-    ax[0, 2].axhspan(0.8, 1.05, color=LOCAL_COLOUR, alpha=0.12, lw=0, label="'about average' (0.8-1.05)")
+    ax[0, 2].axhspan(0.8, 1.05, color=lt, alpha=0.12, lw=0, label="'about average' (0.8-1.05)")
     ax[0, 2].axhline(1, color="0.3", lw=0.8, ls=":")
     ax[0, 2].set(title="whole-system cost over 5 years", ylabel="local teams / NPM", ylim=(0, 1.2))
     for a in ax[0]:

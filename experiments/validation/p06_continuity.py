@@ -6,36 +6,35 @@ import numpy as np
 import pandas as pd
 
 from hls_abm import HLSModel
-from hls_abm.services.cases import OPEN
+from hls_abm.palette import scenario_colour
+from hls_abm.services.cases import OPEN  # internal: no public accessor of the relationships (see relation_open)
 
 from framework import HERE, LABELS, Ctx, Result, direction, info, paired, pattern, shrink, spec_of, stat
-from figures import COLOURS, new_figure, save, line_ci
-
-
-class RelationshipResetModel(HLSModel):
-    """Counterfactual for pattern 6: the working relationship restarts at 0 with every new
-    episode, even with the same team (no continuity between episodes).
-
-    In the model as coded, a person who comes back to the *same* team keeps the relationship
-    (``Cases.admit``): with the same NPM silo on the same need, with their local team on any
-    need. This variant forgets it whenever an episode ends. The warm-up is the base model's,
-    so the twin comparison stays exact up to week 0.
-    """
-
-    def step(self) -> None:
-        super().step()
-        self.cases.relation[self.cases.status != OPEN] = 0.0
+from figures import new_figure, save, line_ci
 
 
 def _relationship_run(job) -> dict:
+    """One run of the model, or of its counterfactual in which the working relationship restarts
+    at 0 with every new episode, even with the same team (no continuity between episodes).
+
+    In the model as coded, a person who comes back to the *same* team keeps the relationship:
+    with the same NPM silo on the same need, with their local team on any need. The counterfactual
+    forgets it whenever an episode ends (``HLSModel.forget_ended_relationships()`` after every
+    week). The warm-up is the model's own, so the twin comparison stays exact up to week 0.
+    """
     scenario, seed, n, steps, reset = job
-    cls = RelationshipResetModel if reset else HLSModel
-    m = cls(scenario, n_citizens=n, rng=seed)
-    m.run_for(steps)
+    m = HLSModel(scenario, n_citizens=n, rng=seed)
+    if reset:
+        for _ in range(steps):
+            m.step()
+            m.forget_ended_relationships()
+    else:
+        m.run_for(steps)
     d = m.metrics()
-    rel = m.cases.relation[m.cases.status == OPEN]
+    rel = m.cases.relation[m.cases.status == OPEN]  # internal read: the relationships of the open cases
     return {"scenario": scenario, "seed": seed, "reset": reset, "crisis_events.sum": float(d.crisis_events.sum()),
-            "total_cost.sum": float(d.total_cost.sum()), "mean_wellbeing.mean_last_52": float(d.mean_wellbeing.iloc[-52:].mean()),
+            "total_cost.sum": float(d.total_cost.sum()),
+            "mean_wellbeing.mean_last_52": float(d.mean_wellbeing.iloc[-52:].mean()),
             "relation_open": float(rel.mean()) if rel.size else float("nan")}
 
 
@@ -78,7 +77,7 @@ def _figure_p06(ctx, res, df, rel):
     fig, ax = new_figure(2, w=4.8, h=3.6)
     for scen in ("npm", "local_teams"):
         line_ci(ax[0, 0], xs, [stat(df, "crisis_events.sum", {"scenario": scen, "trust_gain": x}) for x in xs],
-                LABELS[scen], COLOURS[scen])
+                LABELS[scen], scenario_colour(scen))
     ax[0, 0].axvline(0.08, color="0.5", lw=0.8, ls=":")
     ax[0, 0].set(xlabel="trust_gain (weekly growth of the working relationship; default 0.08)",
                  ylabel="crisis events", title="relationships: crises by how fast they grow", ylim=(0, None))
@@ -90,7 +89,7 @@ def _figure_p06(ctx, res, df, rel):
         for j, arm in enumerate(("kept", "reset")):
             s = stat(rel, "crisis_events.sum", {"scenario": scen, "arm": arm})
             x = i + (j - 0.5) * w
-            a.bar(x, s.mean, w * 0.95, color=COLOURS[scen], alpha=1.0 if arm == "kept" else 0.45,
+            a.bar(x, s.mean, w * 0.95, color=scenario_colour(scen), alpha=1.0 if arm == "kept" else 0.45,
                   yerr=[[s.mean - s.lo], [s.hi - s.mean]], error_kw={"lw": 0.8})
             a.text(x, s.mean * 0.5, arm, ha="center", fontsize=8, color="white" if arm == "kept" else "0.1")
         d = paired(rel, "crisis_events.sum", {"scenario": scen, "arm": "kept"}, {"scenario": scen, "arm": "reset"},

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hls_abm.palette import SCENARIO_COLOURS, WORLD_COLOURS
+
 from framework import HERE, Ctx, Result, band, direction, info, paired, pattern, shrink, spec_of, stat
-from figures import NPM_COLOUR, new_figure, save, line_ci
+from figures import new_figure, save, line_ci
 
 
 @pattern("p07_goodhart", 7, "Targets produce gaming (Goodhart)",
@@ -64,13 +66,14 @@ def _figure_p07(ctx, res, df, settings, lev):
 
     xs = sorted(df["target_pressure"].unique())
     fig, ax = new_figure(len(settings) + 1, w=4.6, h=3.7)
+    second = SCENARIO_COLOURS["npm_cuts"]  # the palette's other NPM-like orange
     titles = {"default": "default: 16-week target, budget 1.0", "tight": "binding target, slack: 8 weeks, budget 1.5"}
     for i, (name, st) in enumerate(settings):
         a = ax[0, i]
         for col, lab, c, ls in (("reported_kpi.mean_first_104", "reported KPI, years 1-2", "0.15", "--"),
-                                ("real_outcome.mean_first_104", "real outcome, years 1-2", NPM_COLOUR, "-"),
+                                ("real_outcome.mean_first_104", "real outcome, years 1-2", WORLD_COLOURS["npm"], "-"),
                                 ("reported_kpi.mean_last_52", "reported KPI, year 5", "0.6", "--"),
-                                ("real_outcome.mean_last_52", "real outcome, year 5", "#E69F00", "-")):
+                                ("real_outcome.mean_last_52", "real outcome, year 5", second, "-")):
             line_ci(a, xs, [stat(df, col, {**st, "target_pressure": x}) for x in xs], lab, c, ls)
         a.set(xlabel="target pressure (set from the start)", ylabel="share", ylim=(0, 1.05), title=titles[name])
         a.legend(fontsize=7, loc="center right")
@@ -78,7 +81,7 @@ def _figure_p07(ctx, res, df, settings, lev):
     s = load_series(lev.attrs["dir"], columns=["reported_kpi", "real_outcome"])
     for v, g in s.groupby("pressure.value"):
         m = g.groupby("week")[["reported_kpi", "real_outcome"]].mean()
-        c = NPM_COLOUR if v > 0.5 else "0.5"
+        c = WORLD_COLOURS["npm"] if v > 0.5 else "0.5"
         a.plot(m.index, m["reported_kpi"], color=c, ls="--", label=f"reported KPI, pressure {v:g}")
         a.plot(m.index, m["real_outcome"], color=c, ls="-", label=f"real outcome, pressure {v:g}")
     a.axvline(30, color="0.3", lw=0.8, ls=":")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from framework import HERE, LABELS, Ctx, Result, Stat, band, direction, info, paired, pattern, per_seed, select, shrink, spec_of, stat
-from figures import COLOURS, new_figure, save, line_ci
+from hls_abm.palette import scenario_colour
+
+from framework import (HERE, LABELS, Ctx, Result, Stat, band, direction, info, paired, pattern, per_seed, select,
+                       shrink, spec_of, stat)
+from figures import new_figure, save, line_ci
 
 
 @pattern("p08_turnover_spiral", 8, "Workload and turnover reinforce each other",
@@ -82,9 +85,9 @@ def _figure_p08(ctx, res, df):
             lab = f"{LABELS[scen]}" + ("" if link > 0 else ", stress->leaving link cut")
             where = {"scenario": scen, "stress_turnover": link}
             line_ci(ax[0, 0], xs, [stat(df, "staff_stress.mean_last_52", {**where, "complex_share": x}) for x in xs],
-                    lab, COLOURS[scen], ls)
+                    lab, scenario_colour(scen), ls)
             line_ci(ax[0, 1], xs, [stat(df, "staff_turnover.mean_last_52", {**where, "complex_share": x}) for x in xs],
-                    lab, COLOURS[scen], ls)
+                    lab, scenario_colour(scen), ls)
     ax[0, 0].set(xlabel="share of citizens with complex needs", ylabel="staff stress (year 5)", ylim=(0, 1.05),
                  title="stress tips over a narrow range of demand")
     ax[0, 1].set(xlabel="share of citizens with complex needs", ylabel="leavers per year / staff (year 5)",
@@ -98,7 +101,7 @@ def _figure_p08(ctx, res, df):
         pair = tips.get(f"{scen}_tipping") or ([0.2, 0.3] if scen == "npm" else [0.25, 0.3])
         for k, x in enumerate(pair):
             g = s[(s["scenario"] == scen) & np.isclose(s["complex_share"], x)]
-            c = COLOURS[scen]
+            c = scenario_colour(scen)
             for j, (_, r) in enumerate(g.groupby("seed")):
                 a.plot(r["week"], r["staff_stress"], color=c, lw=1.0, alpha=0.9,
                        ls="-" if k else ":", label=f"{LABELS[scen]}, complex_share {x:g}" if j == 0 else None)

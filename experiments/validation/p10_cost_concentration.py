@@ -6,12 +6,15 @@ import numpy as np
 import pandas as pd
 
 from hls_abm import HLSModel
+from hls_abm.palette import scenario_colour
 
 from framework import LABELS, Ctx, Result, band, info, pattern, stat
-from figures import COLOURS, new_figure, save
+from figures import new_figure, save
 
 
 def _cost_run(job) -> dict:
+    """Cost attributed to each citizen over a run, and who has complex needs. Both are internal
+    reads of ``m.population`` (no public per-citizen accessor)."""
     scenario, seed, n, steps = job
     m = HLSModel(scenario, n_citizens=n, rng=seed)
     c0 = m.population.cost.copy()  # cost attributed during the warm-up is left out
@@ -85,7 +88,7 @@ def _figure_p10(ctx, res, runs, df, n, steps):
     for scen in dict.fromkeys(r["scenario"] for r in runs):
         for k, r in enumerate(x for x in runs if x["scenario"] == scen):
             c = np.sort(r["cost"])[::-1]
-            a.plot(np.arange(1, c.size + 1) / c.size, np.cumsum(c) / c.sum(), color=COLOURS[scen], lw=0.9,
+            a.plot(np.arange(1, c.size + 1) / c.size, np.cumsum(c) / c.sum(), color=scenario_colour(scen), lw=0.9,
                    alpha=0.7, label=LABELS[scen] if k == 0 else None)
     a.plot([0.05], [0.5], "k*", ms=9, label="MEPS: 5% of people, ~50% of spending")
     a.set(xlabel="share of citizens (costliest first)", ylabel="share of 5-year attributed cost",
@@ -96,7 +99,7 @@ def _figure_p10(ctx, res, runs, df, n, steps):
         c = np.concatenate([r["cost"] for r in runs if r["scenario"] == scen])
         c = np.sort(c[c > 0])
         ccdf = 1 - np.arange(c.size) / c.size
-        a.loglog(c / c.mean(), ccdf, color=COLOURS[scen], lw=1.2, label=f"{LABELS[scen]} (users, cost > 0)")
+        a.loglog(c / c.mean(), ccdf, color=scenario_colour(scen), lw=1.2, label=f"{LABELS[scen]} (users, cost > 0)")
     x = np.logspace(-2, 1.2, 100)
     a.loglog(x, np.exp(-x), color="0.4", ls="--", lw=1, label="exponential, same mean")
     a.set(xlabel="cost / mean cost of users", ylabel="share of users with at least this cost", ylim=(1e-4, 1.1),
@@ -108,7 +111,7 @@ def _figure_p10(ctx, res, runs, df, n, steps):
         pop = stat(df, "complex_share_of_pop", {"scenario": scen}).mean
         cost = stat(df, "complex_share_of_cost", {"scenario": scen}).mean
         a.bar(i - 0.2, pop, 0.38, color="0.7", label="share of citizens" if i == 0 else None)
-        a.bar(i + 0.2, cost, 0.38, color=COLOURS[scen], label="share of cost" if i == 0 else None)
+        a.bar(i + 0.2, cost, 0.38, color=scenario_colour(scen), label="share of cost" if i == 0 else None)
         a.text(i + 0.2, cost + 0.02, f"{cost:.0%}", ha="center", fontsize=8)
         a.text(i - 0.2, pop + 0.02, f"{pop:.0%}", ha="center", fontsize=8)
     a.set_xticks(range(len(scens)), [LABELS[s] for s in scens])

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from hls_abm.palette import scenario_colour
+
 from framework import HERE, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, shrink, spec_of, stat
-from figures import COLOURS, new_figure, save, line_ci
+from figures import new_figure, save, line_ci
 
 
 @pattern("p11_community", 11, "Community ties multiply help",
@@ -45,7 +47,7 @@ def _figure_p11(ctx, res, df):
                                      ("mean_wellbeing.mean_last_52", "mean wellbeing, year 5"))):
         for scen in ("npm", "local_teams"):
             line_ci(ax[0, k], xs, [stat(df, col, {"scenario": scen, "community_strength": x}) for x in xs],
-                    LABELS[scen], COLOURS[scen])
+                    LABELS[scen], scenario_colour(scen))
         ax[0, k].set(xlabel="community strength", title=what, ylim=(0, None))
         ax[0, k].axvline(0.5, color="0.5", lw=0.8, ls=":")
     ax[0, 0].legend(fontsize=8)
