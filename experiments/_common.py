@@ -96,6 +96,14 @@ def figure_grid(nrows: int, ncols: int, w: float = 6.0, h: float = 4.0):
     return fig, axes
 
 
+def save_outputs(out: Path, name: str, fig, table) -> tuple[Path, Path]:
+    """Write an example's figure and table as ``<out>/<name>.png`` and ``<out>/<name>.csv``."""
+    png, csv = Path(out) / f"{name}.png", Path(out) / f"{name}.csv"
+    table.to_csv(csv, index=False)
+    fig.savefig(png)
+    return png, csv
+
+
 def fixed_param(out, name: str, default=None):
     """A fixed parameter of the sweep stored in ``out`` (from its provenance)."""
     from hls_abm.sweep import load_provenance

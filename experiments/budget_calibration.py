@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import figure_grid, fixed_param, main
+from _common import figure_grid, fixed_param, main, save_outputs
 
 from hls_abm.palette import WORLD_COLOURS
 from hls_abm.sweep import load_results
@@ -58,8 +58,6 @@ def markdown(t: pd.DataFrame) -> str:
 def figure(out: Path):
     df = load_results(out, status="ok")
     t = table(df)
-    csv = out / f"{NAME}.csv"
-    t.to_csv(csv, index=False)
     print(markdown(t))
     fig, ax = figure_grid(1, 4, w=3.8, h=3.4)
     panels = [("npm_stress_y5", "NPM staff stress, year 5", None),
@@ -74,9 +72,7 @@ def figure(out: Path):
         a.set(title=title, xlabel="budget_factor")
     fig.suptitle(f"Budget sweep ({df['seed'].nunique()} seeds, {fixed_param(out, 'n_citizens', 1000)} citizens, "
                  "5 years after the warm-up; means over seeds)")
-    png = out / f"{NAME}.png"
-    fig.savefig(png)
-    return png, csv
+    return save_outputs(out, NAME, fig, t)
 
 
 if __name__ == "__main__":

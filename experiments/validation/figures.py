@@ -61,3 +61,12 @@ def adopt_figure(src: Path, res: Result, dest: Path) -> Path:
     shrink_png(dest)
     res.figures.append(str(dest))
     return dest
+
+
+def adopt_example(ex, df, res: Result, dest: Path) -> Path:
+    """Draw an example experiment's figure with its own ``figure()`` from the sweep that ``df`` came
+    from, adopt it as ``dest`` and list the example's table; returns the table's path."""
+    png, csv = ex.figure(df.attrs["dir"])
+    adopt_figure(png, res, dest)
+    res.tables.append(str(csv))
+    return csv

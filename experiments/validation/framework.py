@@ -105,6 +105,11 @@ def stat(df, col, where) -> Stat:
     return Stat.of(per_seed(df, col, where).to_numpy())
 
 
+def relative(a, b):
+    """The relative change from ``a`` to ``b``: ``(b - a) / a`` (for ``paired``)."""
+    return (b - a) / a
+
+
 def paired(df, col, base: dict, alt: dict, fn: Callable = lambda a, b: b - a) -> Stat:
     """``fn(base, alt)`` of ``col`` per seed (paired seeds: common random numbers)."""
     a, b = per_seed(df, col, base), per_seed(df, col, alt)
@@ -228,10 +233,18 @@ class Ctx:
     def small(self) -> bool:
         return self.size == "small"
 
-    def sweep(self, spec: dict) -> pd.DataFrame:
-        """Run (or resume) a sweep into ``out/<spec name>`` and return its successful runs."""
+    def sweep(self, spec: dict | Path, small: dict | None = None) -> pd.DataFrame:
+        """Run (or resume) a sweep into ``out/<spec name>`` and return its successful runs.
+
+        ``spec`` is a spec or the path of its TOML file. In the small version, ``small`` (keywords
+        of ``shrink``; ``{}`` for its defaults) shrinks it; without ``small`` it runs as it is.
+        The runs' ``attrs`` hold the store (``dir``) and the spec that ran (``spec``).
+        """
         from hls_abm.sweep import load_results, run_sweep
 
+        spec = spec if isinstance(spec, dict) else spec_of(spec)
+        if self.small and small is not None:
+            spec = shrink(spec, **small)
         d = self.out / spec["experiment"]["name"]
         run_sweep(spec, out=d, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
                   dask_local=self.dask_local, progress=self.progress, quiet=True, load=False)
@@ -241,6 +254,7 @@ class Ctx:
             raise RuntimeError(f"{len(failed)} runs failed in {d}: {failed['error'].iloc[0][-500:]}")
         self.n_runs += df["run_id"].nunique()
         df.attrs["dir"] = d
+        df.attrs["spec"] = spec
         return df
 
     def direct(self, fn: Callable, jobs: list) -> list:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from framework import HERE, Ctx, Result, Stat, direction, info, paired, pattern, shrink, spec_of
+from framework import HERE, Ctx, Result, Stat, direction, info, paired, pattern, relative
 from figures import new_figure, save
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(
+    parameters={"complex_share": [0.0], "community_strength": [0.8], "budget_factor": [1.0], "specialist_edge": [0.0]},
+)
 
 
 @pattern("npm_regions", 12, "Where NPM does as well as or better than local teams",
@@ -14,18 +20,14 @@ from figures import new_figure, save
          "make local teams win everywhere).",
          "S000/S002 (NPM works for transactional services); issue 5", extra=True)
 def npm_regions(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "npm_regions.toml")
+    df = ctx.sweep(HERE / "npm_regions.toml", small=SMALL)
     sm = ctx.small
-    if sm:
-        spec = shrink(spec, parameters={"complex_share": [0.0], "community_strength": [0.8], "budget_factor": [1.0],
-                                        "specialist_edge": [0.0]})
-    df = ctx.sweep(spec)
     keys = ["complex_share", "community_strength", "budget_factor", "specialist_edge"]
     rows = []
     for vals, _ in df.groupby(keys):
         where = dict(zip(keys, vals))
         c = paired(df, "total_cost.sum", {"scenario": "npm", **where}, {"scenario": "local_teams", **where},
-                   lambda a, b: (b - a) / a)
+                   relative)
         w = paired(df, "mean_wellbeing.mean_last_52", {"scenario": "npm", **where}, {"scenario": "local_teams", **where})
         p10 = paired(df, "p10_wellbeing.mean_last_52", {"scenario": "npm", **where},
                      {"scenario": "local_teams", **where})
@@ -38,7 +40,7 @@ def npm_regions(ctx: Ctx, res: Result) -> None:
     res.checks.append(direction("npm_cheaper_simple_strong", "simple needs only, strong community (0.8): 5-year cost, "
                                 "(local - NPM) / NPM", paired(df, "total_cost.sum", {"scenario": "npm", **point},
                                                               {"scenario": "local_teams", **point},
-                                                              lambda a, b: (b - a) / a), +1, sm, fmt=".3f"))
+                                                              relative), +1, sm, fmt=".3f"))
     if not sm:
         as_good = tab[tab["cost_rel"] >= 0]
         res.notes["cost_as_good"] = as_good[keys + ["cost_rel", "wb"]].round(3).to_dict("records")
@@ -49,13 +51,13 @@ def npm_regions(ctx: Ctx, res: Result) -> None:
                                f"(of {len(tab)})", Stat((tab['wb'] <= 0).sum(), (tab['wb'] <= 0).sum(),
                                                         (tab['wb'] <= 0).sum(), 1), fmt=".0f"))
         _figure_regions(ctx, res, tab)
-        wb = ctx.sweep(spec_of(HERE / "npm_wellbeing_search.toml"))
+        wb = ctx.sweep(HERE / "npm_wellbeing_search.toml")
         for lt in sorted(wb["local_threshold"].unique()):
             for o in sorted(wb["outreach_share"].unique()):
                 w = {"local_threshold": lt, "outreach_share": o}
                 d = paired(wb, "mean_wellbeing.mean_last_52", {"scenario": "npm", **w}, {"scenario": "local_teams", **w})
                 c = paired(wb, "total_cost.sum", {"scenario": "npm", **w}, {"scenario": "local_teams", **w},
-                           lambda a, b: (b - a) / a)
+                           relative)
                 res.checks.append(info(f"wb_search_lt{lt:g}_o{o:g}", "simple needs, NPM threshold 0.25, no target "
                                        f"pressure, specialist edge 1.0; local_threshold {lt:g}, outreach_share {o:g}: "
                                        f"year-5 wellbeing, local - NPM (cost {c.mean:+.1%})", d, fmt=".3f",

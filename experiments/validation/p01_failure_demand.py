@@ -6,8 +6,12 @@ import numpy as np
 
 from hls_abm.palette import scenario_colour
 
-from framework import HERE, LABELS, Ctx, Result, band, direction, paired, pattern, shrink, spec_of, stat
+from framework import HERE, LABELS, Ctx, Result, band, direction, paired, pattern, stat
 from figures import new_figure, save, line_ci
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(parameters={"complex_share": [0.25]})
 
 
 @pattern("p01_failure_demand", 1, "Failure demand is large and made by the design of the system",
@@ -15,10 +19,7 @@ from figures import new_figure, save, line_ci
          "work is designed end to end (local teams).",
          "Seddon 2003/2008; S004 L286 (up to 78% of calls to council services; 60% in some banks)")
 def p01_failure_demand(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "failure_demand.toml")
-    if ctx.small:
-        spec = shrink(spec, parameters={"complex_share": [0.25]})
-    df = ctx.sweep(spec)
+    df = ctx.sweep(HERE / "failure_demand.toml", small=SMALL)
     df["share_5y"] = df["failure_demand.sum"] / df["contacts.sum"]
     df["share_y5"] = df["failure_demand.sum_last_52"] / df["contacts.sum_last_52"]
     crit = "mean within 30-80%, with 5 points' tolerance for 'roughly': [0.25, 0.85]"

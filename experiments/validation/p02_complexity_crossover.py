@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from framework import EXPERIMENTS, Ctx, Result, Stat, band, direction, info, paired, pattern, shrink, spec_of
-from figures import adopt_figure
+from framework import EXPERIMENTS, Ctx, Result, Stat, band, direction, info, paired, pattern, relative
+from figures import adopt_example
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(parameters={"complex_share": [0.0, 0.3], "community_strength": [0.5]})
 
 
 @pattern("p02_complexity_crossover", 2, "Standardised silos do well for simple demand, badly for complex demand",
@@ -15,16 +19,13 @@ from figures import adopt_figure
 def p02_complexity_crossover(ctx: Ctx, res: Result) -> None:
     import complexity_crossover as ex
 
-    spec = spec_of(EXPERIMENTS / "complexity_crossover.toml")
-    if ctx.small:
-        spec = shrink(spec, parameters={"complex_share": [0.0, 0.3], "community_strength": [0.5]})
-    df = ctx.sweep(spec)
+    df = ctx.sweep(EXPERIMENTS / "complexity_crossover.toml", small=SMALL)
     communities = sorted(df["community_strength"].unique())
     tc, wb = "total_cost.sum", "mean_wellbeing.mean_last_52"
 
     def rel(cs, cm):  # (local - npm) / npm, per seed
         return paired(df, tc, {"scenario": "npm", "complex_share": cs, "community_strength": cm},
-                      {"scenario": "local_teams", "complex_share": cs, "community_strength": cm}, lambda a, b: (b - a) / a)
+                      {"scenario": "local_teams", "complex_share": cs, "community_strength": cm}, relative)
 
     def dwb(cs, cm):
         return paired(df, wb, {"scenario": "npm", "complex_share": cs, "community_strength": cm},
@@ -50,6 +51,4 @@ def p02_complexity_crossover(ctx: Ctx, res: Result) -> None:
                                    "(local - NPM) / NPM", rel(0.0, cm), fmt=".3f"))
             res.checks.append(info(f"simple_wb_cm{cm:g}", f"complex_share 0, community {cm:g}: year-5 wellbeing, "
                                    "local - NPM", dwb(0.0, cm), fmt=".3f"))
-    png, csv = ex.figure(df.attrs["dir"])
-    adopt_figure(png, res, ctx.out / "p02_complexity_crossover.png")
-    res.tables.append(str(csv))
+    adopt_example(ex, df, res, ctx.out / "p02_complexity_crossover.png")

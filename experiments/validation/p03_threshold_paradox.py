@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from framework import EXPERIMENTS, Ctx, Result, direction, info, paired, pattern, shrink, spec_of
-from figures import adopt_figure
+from framework import EXPERIMENTS, Ctx, Result, direction, info, paired, pattern, relative
+from figures import adopt_example
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(parameters={"eligibility_threshold": [0.5, 0.65]})
 
 
 @pattern("p03_threshold_paradox", 3, "Tightening eligibility thresholds backfires",
@@ -14,15 +18,12 @@ from figures import adopt_figure
 def p03_threshold_paradox(ctx: Ctx, res: Result) -> None:
     import threshold_paradox as ex
 
-    spec = spec_of(EXPERIMENTS / "threshold_paradox.toml")
-    if ctx.small:
-        spec = shrink(spec, parameters={"eligibility_threshold": [0.5, 0.65]})
-    df = ctx.sweep(spec)
+    df = ctx.sweep(EXPERIMENTS / "threshold_paradox.toml", small=SMALL)
     df["silo.sum"] = df["cost_staff.sum"] + df["cost_support.sum"] + df["cost_overhead.sum"]
     base, alt = {"eligibility_threshold": 0.5}, {"eligibility_threshold": 0.65}
 
     def rel(col):
-        return paired(df, col, base, alt, lambda a, b: (b - a) / a)
+        return paired(df, col, base, alt, relative)
 
     sm = ctx.small
     res.checks += [
@@ -43,10 +44,8 @@ def p03_threshold_paradox(ctx: Ctx, res: Result) -> None:
         lo = {"eligibility_threshold": 0.3}
         res.checks.append(info("support_0.3_to_0.5", "threshold 0.3 -> 0.5: commissioned support, relative change "
                                "(below 0.5 tightening adds support: needs escalate into cases)",
-                               paired(df, "cost_support.sum", lo, base, lambda a, b: (b - a) / a), fmt=".3f"))
+                               paired(df, "cost_support.sum", lo, base, relative), fmt=".3f"))
         res.checks.append(info("total_0.3_to_0.8", "threshold 0.3 -> 0.8: whole-system cost, relative change",
-                               paired(df, "total_cost.sum", lo, {"eligibility_threshold": 0.8}, lambda a, b: (b - a) / a),
+                               paired(df, "total_cost.sum", lo, {"eligibility_threshold": 0.8}, relative),
                                fmt=".3f"))
-    png, csv = ex.figure(df.attrs["dir"])
-    adopt_figure(png, res, ctx.out / "p03_threshold_paradox.png")
-    res.tables.append(str(csv))
+    adopt_example(ex, df, res, ctx.out / "p03_threshold_paradox.png")

@@ -6,9 +6,13 @@ import numpy as np
 
 from hls_abm.palette import WORLD_COLOURS
 
-from framework import (HERE, EXPERIMENTS, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, shrink,
-                       spec_of, stat)
-from figures import new_figure, save, line_ci, adopt_figure
+from framework import (HERE, EXPERIMENTS, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, relative,
+                       stat)
+from figures import new_figure, save, line_ci, adopt_example
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(levers=[{"name": "budget_cut", "week": 52, "percent": [0, 20, 30]}])
 
 
 @pattern("p04_cuts_paradox", 4, "Cuts to one silo shift cost to crisis services",
@@ -18,10 +22,7 @@ from figures import new_figure, save, line_ci, adopt_figure
 def p04_cuts_paradox(ctx: Ctx, res: Result) -> None:
     import cuts_paradox as ex
 
-    spec = spec_of(EXPERIMENTS / "cuts_paradox.toml")
-    if ctx.small:
-        spec = shrink(spec, levers=[{"name": "budget_cut", "week": 52, "percent": [0, 20, 30]}])
-    df = ctx.sweep(spec)
+    df = ctx.sweep(EXPERIMENTS / "cuts_paradox.toml", small=SMALL)
     cut = "budget_cut.percent"
     df["budget.sum_from_52"] = df["cost_staff.sum_from_52"] + df["cost_overhead.sum_from_52"]
     sm = ctx.small
@@ -48,18 +49,16 @@ def p04_cuts_paradox(ctx: Ctx, res: Result) -> None:
                                                          {"scenario": "npm", cut: 20}).values)
                                        / -np.asarray(paired(df, "budget.sum_from_52", {"scenario": "npm", cut: 0},
                                                             {"scenario": "npm", cut: 20}).values)), fmt=".2f"))
-        rng = ctx.sweep(spec_of(HERE / "cuts_budget_range.toml"))
+        rng = ctx.sweep(HERE / "cuts_budget_range.toml")
         for bf in sorted(rng["budget_factor"].unique()):
             s = paired(rng, "total_cost.sum_from_52", {"budget_factor": bf, cut: 0}, {"budget_factor": bf, cut: 20},
-                       lambda a, b: (b - a) / a)
+                       relative)
             held = bool(s.lo > 0)
             res.checks.append(info(f"range_bf{bf:g}", f"budget_factor {bf:g}: 20% cut, relative change of years 2-5 "
                                    f"whole-system cost (paradox {'holds' if held else 'does not hold'})", s,
                                    fmt=".3f", passed=held))
         _figure_p04_range(ctx, res, rng)
-    png, csv = ex.figure(df.attrs["dir"])
-    adopt_figure(png, res, ctx.out / "p04_cuts_paradox.png")
-    res.tables.append(str(csv))
+    adopt_example(ex, df, res, ctx.out / "p04_cuts_paradox.png")
 
 
 def _figure_p04_range(ctx, res, rng):

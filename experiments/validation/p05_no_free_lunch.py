@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from hls_abm.palette import WORLD_COLOURS
 
-from framework import HERE, LABELS, Ctx, Result, band, info, paired, pattern, shrink, spec_of, stat
+from framework import HERE, LABELS, Ctx, Result, band, info, paired, pattern, stat
 from figures import new_figure, save, line_ci
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(parameters={"complex_share": [0.25], "crisis_cost": [7000.0]})
 
 
 @pattern("p05_no_free_lunch", 5, "No free lunch: fewer hours at a higher cost per hour",
@@ -14,10 +18,7 @@ from figures import new_figure, save, line_ci
          "KPMG Plexus 2015 via Zorgvisie: 108 vs 168 hours per client per year, EUR 54.47 vs 48.74 per hour, total "
          "cost per client about average once follow-on costs are counted")
 def p05_no_free_lunch(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "no_free_lunch.toml")
-    if ctx.small:
-        spec = shrink(spec, parameters={"complex_share": [0.25], "crisis_cost": [7000.0]})
-    df = ctx.sweep(spec)
+    df = ctx.sweep(HERE / "no_free_lunch.toml", small=SMALL)
     ratio = lambda a, b: b / a  # noqa: E731
     sm = ctx.small
 

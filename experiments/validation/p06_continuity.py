@@ -9,7 +9,7 @@ from hls_abm import HLSModel
 from hls_abm.palette import scenario_colour
 from hls_abm.services.cases import OPEN  # internal: no public accessor of the relationships (see relation_open)
 
-from framework import HERE, LABELS, Ctx, Result, direction, info, paired, pattern, shrink, spec_of, stat
+from framework import HERE, LABELS, Ctx, Result, direction, info, paired, pattern, relative, stat
 from figures import new_figure, save, line_ci
 
 
@@ -38,22 +38,23 @@ def _relationship_run(job) -> dict:
             "relation_open": float(rel.mean()) if rel.size else float("nan")}
 
 
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(parameters={"trust_gain": [0.0, 0.5]}, steps=156)
+
+
 @pattern("p06_continuity", 6, "Continuity and relationships lower avoidable crisis use",
          "Continuity and relationships lower avoidable crisis use.",
          "S001 L162 ('Build trust ... Work on your relationships'); Haggerty et al. 2003; Pereira Gray et al. 2018")
 def p06_continuity(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "continuity.toml")
+    df = ctx.sweep(HERE / "continuity.toml", small=SMALL)
     sm = ctx.small
-    if sm:
-        spec = shrink(spec, parameters={"trust_gain": [0.0, 0.5]}, steps=156)
-    df = ctx.sweep(spec)
     seeds = sorted(df["seed"].unique())
-    steps = int(spec["experiment"]["steps"])
+    steps = int(df.attrs["spec"]["experiment"]["steps"])
     for scen in ("npm", "local_teams"):
         res.checks.append(direction(f"{scen}_relationship", f"{LABELS[scen]}: crises with trust_gain 0.5 vs 0 "
                                     "(relationship grows vs never forms), relative change",
                                     paired(df, "crisis_events.sum", {"scenario": scen, "trust_gain": 0.0},
-                                           {"scenario": scen, "trust_gain": 0.5}, lambda a, b: (b - a) / a), -1, sm,
+                                           {"scenario": scen, "trust_gain": 0.5}, relative), -1, sm,
                                     fmt=".3f"))
     scens = ["npm"] if sm else ["npm", "local_teams"]
     jobs = [(s, int(seed), 1000, steps, reset) for s in scens for seed in seeds for reset in (False, True)]
@@ -62,7 +63,7 @@ def p06_continuity(ctx: Ctx, res: Result) -> None:
     rel["arm"] = np.where(rel["reset"], "reset", "kept")
     for scen in scens:
         s = paired(rel, "crisis_events.sum", {"scenario": scen, "arm": "kept"}, {"scenario": scen, "arm": "reset"},
-                   lambda a, b: (b - a) / a)
+                   relative)
         res.checks.append(direction(f"{scen}_continuity", f"{LABELS[scen]}: crises when the relationship restarts with "
                                     "every episode vs kept with the same team, relative change", s, +1, sm, fmt=".3f"))
         for arm in ("kept", "reset"):
@@ -93,7 +94,7 @@ def _figure_p06(ctx, res, df, rel):
                   yerr=[[s.mean - s.lo], [s.hi - s.mean]], error_kw={"lw": 0.8})
             a.text(x, s.mean * 0.5, arm, ha="center", fontsize=8, color="white" if arm == "kept" else "0.1")
         d = paired(rel, "crisis_events.sum", {"scenario": scen, "arm": "kept"}, {"scenario": scen, "arm": "reset"},
-                   lambda u, v: (v - u) / u)
+                   relative)
         top = stat(rel, "crisis_events.sum", {"scenario": scen, "arm": "reset"}).hi
         a.text(i, top * 1.06, f"reset vs kept, paired:\n{d.mean:+.1%} [{d.lo:+.1%}, {d.hi:+.1%}]", ha="center",
                va="bottom", fontsize=7.5)

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from hls_abm.palette import SCENARIO_COLOURS, WORLD_COLOURS
 
-from framework import HERE, Ctx, Result, band, direction, info, paired, pattern, shrink, spec_of, stat
+from framework import HERE, Ctx, Result, band, direction, info, paired, pattern, stat
 from figures import new_figure, save, line_ci
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(
+    parameters={"target_pressure": [0.0, 1.0], "target_weeks": [8], "budget_factor": [1.5]},
+)
 
 
 @pattern("p07_goodhart", 7, "Targets produce gaming (Goodhart)",
@@ -13,11 +19,8 @@ from figures import new_figure, save, line_ci
          "output-distortion effects).",
          "S004 L292-294 (Goodhart's law; gaming); Hood 2006; Bevan & Hood 2006")
 def p07_goodhart(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "goodhart.toml")
+    df = ctx.sweep(HERE / "goodhart.toml", small=SMALL)
     sm = ctx.small
-    if sm:
-        spec = shrink(spec, parameters={"target_pressure": [0.0, 1.0], "target_weeks": [8], "budget_factor": [1.5]})
-    df = ctx.sweep(spec)
     kpi5, real5 = "reported_kpi.mean_last_52", "real_outcome.mean_last_52"
     kpi2, real2 = "reported_kpi.mean_first_104", "real_outcome.mean_first_104"
     tight = {"target_weeks": 8, "budget_factor": 1.5}
@@ -41,7 +44,7 @@ def p07_goodhart(ctx: Ctx, res: Result) -> None:
             res.checks.append(direction("kpi_up_default_2y", f"{lab}: reported KPI over years 1-2, pressure 1 minus 0",
                                         paired(df, kpi2, b, a), +1, sm, kind="limit", fmt=".2f"))
     # The dashboard's version: pressure raised 0.3 -> 0.8 in week 30 at the defaults.
-    lev = ctx.sweep(spec_of(HERE / "goodhart_lever.toml"))
+    lev = ctx.sweep(HERE / "goodhart_lever.toml")
     b, a = {"pressure.value": 0.3}, {"pressure.value": 0.8}
     res.checks.append(band("lever_kpi_holds", "defaults, pressure 0.3 -> 0.8 at week 30: reported KPI over the next two "
                            "years, lever minus none", paired(lev, "reported_kpi.mean_from_30", b, a), -0.02, 1.0,

@@ -7,21 +7,25 @@ import pandas as pd
 
 from hls_abm.palette import scenario_colour
 
-from framework import (HERE, LABELS, Ctx, Result, Stat, band, direction, info, paired, pattern, per_seed, select,
-                       shrink, spec_of, stat)
+from framework import (HERE, LABELS, Ctx, Result, Stat, band, direction, info, paired, pattern, per_seed, relative,
+                       select, stat)
 from figures import new_figure, save, line_ci
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(
+    scenarios=["npm"],
+    parameters={"complex_share": [0.2, 0.3], "stress_turnover": [0.006]},
+    replicates=3,
+)
 
 
 @pattern("p08_turnover_spiral", 8, "Workload and turnover reinforce each other",
          "A small rise in demand can tip a stretched team into an attrition spiral.",
          "S004 L129 (Munro & Lane feedback loop); Munro 2011; Lane, Munro & Husemann 2016")
 def p08_turnover_spiral(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "turnover_spiral.toml")
+    df = ctx.sweep(HERE / "turnover_spiral.toml", small=SMALL)
     sm = ctx.small
-    if sm:
-        spec = shrink(spec, scenarios=["npm"], parameters={"complex_share": [0.2, 0.3], "stress_turnover": [0.006]},
-                      replicates=3)
-    df = ctx.sweep(spec)
     st, fte, to = "staff_stress.mean_last_52", "staff_fte.mean_last_52", "staff_turnover.mean_last_52"
     width = 0.1 if sm else 0.05
     for scen in (["npm"] if sm else ["npm", "local_teams"]):
@@ -43,9 +47,9 @@ def p08_turnover_spiral(ctx: Ctx, res: Result) -> None:
             band(f"{scen}_turnover_jump", f"{lab}: staff turnover per year, change (mean)", jto, 0.08, 1.0,
                  "at least 8 points a year", fmt=".2f"),
             direction(f"{scen}_fte_falls", f"{lab}: staff in post (FTE), relative change",
-                      paired(df, fte, lo_, hi_, lambda x, y: (y - x) / x), -1, sm, fmt=".3f"),
+                      paired(df, fte, lo_, hi_, relative), -1, sm, fmt=".3f"),
             info(f"{scen}_demand_rise", f"{lab}: value demand (first requests), relative change",
-                 paired(df, "value_demand.sum", lo_, hi_, lambda x, y: (y - x) / x), fmt=".3f"),
+                 paired(df, "value_demand.sum", lo_, hi_, relative), fmt=".3f"),
         ]
         if not sm:
             means = [stat(df, st, {**on, "complex_share": x}).mean for x in xs]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from framework import HERE, EXPERIMENTS, Ctx, Result, Stat, band, direction, info, pattern, spec_of
-from figures import adopt_figure
+from framework import HERE, EXPERIMENTS, Ctx, Result, Stat, band, direction, info, pattern
+from figures import adopt_example
 
 
 @pattern("p09_transition_jcurve", 9, "Prevention and transition follow a J-curve",
@@ -20,8 +20,7 @@ def p09_transition_jcurve(ctx: Ctx, res: Result) -> None:
 
     # The dip of the J is shallow (about 1-2% of a year's cost): fewer than ~10 paired seeds cannot
     # tell it from noise, so the small version is the full one (20 runs, a few seconds).
-    spec = spec_of(EXPERIMENTS / "transition_jcurve.toml")
-    df = ctx.sweep(spec)
+    df = ctx.sweep(EXPERIMENTS / "transition_jcurve.toml")
     s = load_series(df.attrs["dir"], columns=["total_cost"])
     cum = series_twin_difference(s, "total_cost", "npm", "transition", cumulative=True)
     last = int(cum["week"].max())
@@ -50,9 +49,7 @@ def p09_transition_jcurve(ctx: Ctx, res: Result) -> None:
         direction("wellbeing_dip", "transition - NPM, lowest mean-wellbeing difference in weeks 53-156 (a J in "
                   "wellbeing too)", Stat.of(wdip.to_numpy()), -1, False, kind="info", fmt=".4f"),
     ]
-    png, csv = ex.figure(df.attrs["dir"])
-    adopt_figure(png, res, ctx.out / "p09_transition_jcurve.png")
-    res.tables.append(str(csv))
+    adopt_example(ex, df, res, ctx.out / "p09_transition_jcurve.png")
     if not ctx.small:
         _transition_costs(ctx, res, ex)
 
@@ -62,7 +59,7 @@ def _transition_costs(ctx: Ctx, res: Result, ex) -> None:
     from hls_abm.sweep import load_series
     from hls_abm.sweep.analysis import series_twin_difference
 
-    df = ctx.sweep(spec_of(HERE / "transition_costs.toml"))
+    df = ctx.sweep(HERE / "transition_costs.toml")
     s = load_series(df.attrs["dir"], columns=["total_cost"])
     cum = series_twin_difference(s, "total_cost", "npm", "transition", cumulative=True)
     npm_year = s[(s["scenario"] == "npm") & (s["week"] <= 52)].groupby(["point_id", "seed"])["total_cost"].sum()

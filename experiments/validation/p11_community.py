@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from hls_abm.palette import scenario_colour
 
-from framework import HERE, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, shrink, spec_of, stat
+from framework import HERE, LABELS, Ctx, Result, Stat, direction, info, paired, pattern, relative, stat
 from figures import new_figure, save, line_ci
+
+
+#: The small version of the sweep (keywords of ``shrink``).
+SMALL = dict(parameters={"community_strength": [0.2, 0.8]}, steps=156)
 
 
 @pattern("p11_community", 11, "Community ties multiply help",
@@ -13,11 +17,8 @@ from figures import new_figure, save, line_ci
          "S004 L450 ('a robust community able to deal with low-level need without resorting to government services'); "
          "S000; Holt-Lunstad et al. 2010")
 def p11_community(ctx: Ctx, res: Result) -> None:
-    spec = spec_of(HERE / "community_demand.toml")
+    df = ctx.sweep(HERE / "community_demand.toml", small=SMALL)
     sm = ctx.small
-    if sm:
-        spec = shrink(spec, parameters={"community_strength": [0.2, 0.8]}, steps=156)
-    df = ctx.sweep(spec)
     df["requests.sum"] = df["value_demand.sum"] - df["outreach.sum"]  # first requests people make themselves
     xs = sorted(df["community_strength"].unique())
     lo, hi = xs[0], xs[-1]
@@ -28,7 +29,7 @@ def p11_community(ctx: Ctx, res: Result) -> None:
                           ("crisis_events.sum", "crisis events")):
             res.checks.append(direction(f"{scen}_{col.split('.')[0]}", f"{LABELS[scen]}: {what}, community "
                                         f"{lo:g} -> {hi:g}, relative change",
-                                        paired(df, col, b, a, lambda x, y: (y - x) / x), -1, sm, fmt=".2f"))
+                                        paired(df, col, b, a, relative), -1, sm, fmt=".2f"))
         res.checks.append(info(f"{scen}_outreach", f"{LABELS[scen]}: people found by outreach, community {lo:g} -> "
                                f"{hi:g}, change", paired(df, "outreach.sum", b, a), fmt=".0f"))
         if not sm:

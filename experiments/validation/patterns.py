@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from framework import (  # noqa: F401  (the framework, re-exported for run.py and the tests)
     EXPERIMENTS, EXTRAS, HERE, LABELS, PATTERNS, ROOT, SIZES, Check, Ctx, Pattern, Result, Stat, band, direction,
-    info, paired, pattern, per_seed, resolve, run_pattern, select, shrink, spec_of, stat,
+    info, paired, pattern, per_seed, relative, resolve, run_pattern, select, shrink, spec_of, stat,
 )
 
 # Importing a pattern module registers it; the order is the order of PATTERNS and EXTRAS.

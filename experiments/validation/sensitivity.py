@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from framework import EXPERIMENTS, Ctx, Result, pattern, spec_of
-from figures import adopt_figure
+from figures import adopt_example
 
 
 @pattern("sensitivity", 13, "What the conclusions depend on (Sobol)",
@@ -20,8 +20,6 @@ def sensitivity(ctx: Ctx, res: Result) -> None:
         spec = quick_spec(spec)
         spec["experiment"]["name"] = "sobol_drivers-small"
     df = ctx.sweep(spec)
-    png, csv = ex.figure(df.attrs["dir"])
-    adopt_figure(png, res, ctx.out / "sensitivity.png")
-    res.tables.append(str(csv))
+    csv = adopt_example(ex, df, res, ctx.out / "sensitivity.png")
     si = pd.read_csv(csv)
     res.notes["sobol"] = si.round(3).to_dict("records")
