@@ -17,7 +17,6 @@ every seed must agree on the sign.
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import sys
@@ -286,23 +285,11 @@ def spec_of(path: Path | str) -> dict:
 
 def shrink(spec: dict, replicates: int = 3, steps: int | None = None, parameters: dict | None = None,
            scenarios: list | None = None, levers: list | None = None, series: bool = True) -> dict:
-    """The small version of a spec: fewer seeds (and optionally weeks, points, scenarios)."""
-    spec = copy.deepcopy(spec)
-    exp = spec["experiment"]
-    exp["name"] = exp.get("name", "sweep") + "-small"
-    exp.pop("seeds", None)
-    exp["replicates"] = replicates
-    if steps:
-        exp["steps"] = steps
-    if scenarios:
-        exp["scenarios"] = scenarios
-    spec.setdefault("parameters", {}).update(parameters or {})
-    if levers is not None:
-        spec["levers"] = levers
-    if not series and "outputs" in spec:
-        spec["outputs"].pop("series", None)
-    spec.pop("analysis", None)
-    return spec
+    """The small version of a spec (``<name>-small``): fewer seeds (and optionally weeks, points,
+    scenarios), no analysis section. See ``_common.shrink_spec``, the one spec shrinker."""
+    from _common import shrink_spec
+
+    return shrink_spec(spec, replicates, steps, parameters, scenarios, levers, series, suffix="-small")
 
 
 @dataclass
