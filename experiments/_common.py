@@ -13,6 +13,7 @@ resumes the sweep, then writes ``<out>/<name>.png`` and ``<out>/<name>.csv``::
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 import tomllib
@@ -21,17 +22,35 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
-def quick_spec(spec: dict) -> dict:
-    """A smaller version of a spec: 3 replicates, 300 citizens, small sampled designs."""
-    spec = {k: (dict(v) if isinstance(v, dict) else v) for k, v in spec.items()}
+def shrink_spec(spec: dict, replicates: int = 3, steps: int | None = None, parameters: dict | None = None,
+                scenarios: list | None = None, levers: list | None = None, series: bool = True, *,
+                suffix: str = "-small", analysis: bool = False) -> dict:
+    """A smaller version of a spec, named ``<name><suffix>`` so that it has a store of its own.
+
+    At most ``replicates`` seeds (the first ones, when the spec lists its seeds) and small sampled
+    designs (Sobol 8 samples, LHS 10, Morris 4 trajectories); optionally fewer weeks, other
+    parameter values, other scenarios or levers, and no weekly series. The ``analysis`` section is
+    dropped unless ``analysis``. The one spec shrinker: the examples' ``--quick`` (``quick_spec``)
+    and the validation patterns' small versions (``framework.shrink``) are both made with it.
+    """
+    spec = copy.deepcopy(spec)
     exp = spec["experiment"]
-    exp["name"] = exp.get("name", "sweep") + "-quick"
+    exp["name"] = exp.get("name", "sweep") + suffix
     if "seeds" in exp:
-        exp["seeds"] = exp["seeds"][:3]
+        exp["seeds"] = exp["seeds"][:replicates]
     else:
-        exp["replicates"] = min(3, exp.get("replicates", 1))
-    params = spec.setdefault("parameters", {})
-    params["n_citizens"] = 300
+        exp["replicates"] = min(replicates, exp.get("replicates", 1))
+    if steps:
+        exp["steps"] = steps
+    if scenarios:
+        exp["scenarios"] = scenarios
+    spec.setdefault("parameters", {}).update(parameters or {})
+    if levers is not None:
+        spec["levers"] = levers
+    if not series and "outputs" in spec:
+        spec["outputs"].pop("series", None)
+    if not analysis:
+        spec.pop("analysis", None)
     design = spec.get("design", {})
     if design.get("method") == "sobol":
         design["samples"] = min(8, design.get("samples", 8))
@@ -40,6 +59,11 @@ def quick_spec(spec: dict) -> dict:
     if design.get("method") == "morris":
         design["trajectories"] = min(4, design["trajectories"])
     return spec
+
+
+def quick_spec(spec: dict) -> dict:
+    """The examples' ``--quick`` version of a spec: 3 replicates, 300 citizens, small sampled designs."""
+    return shrink_spec(spec, parameters={"n_citizens": 300}, suffix="-quick", analysis=True)
 
 
 def main(name: str, figure, argv=None) -> int:
@@ -94,6 +118,14 @@ def figure_grid(nrows: int, ncols: int, w: float = 6.0, h: float = 4.0):
     fig = Figure(figsize=(w * ncols, h * nrows), dpi=110, layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False)
     return fig, axes
+
+
+def save_outputs(out: Path, name: str, fig, table) -> tuple[Path, Path]:
+    """Write an example's figure and table as ``<out>/<name>.png`` and ``<out>/<name>.csv``."""
+    png, csv = Path(out) / f"{name}.png", Path(out) / f"{name}.csv"
+    table.to_csv(csv, index=False)
+    fig.savefig(png)
+    return png, csv
 
 
 def fixed_param(out, name: str, default=None):

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import figure_grid, fixed_param, main
+from _common import figure_grid, fixed_param, main, save_outputs
 
+from hls_abm.palette import WORLD_COLOURS
 from hls_abm.sweep import load_results
 
 NAME = "budget_calibration"
@@ -57,8 +58,6 @@ def markdown(t: pd.DataFrame) -> str:
 def figure(out: Path):
     df = load_results(out, status="ok")
     t = table(df)
-    csv = out / f"{NAME}.csv"
-    t.to_csv(csv, index=False)
     print(markdown(t))
     fig, ax = figure_grid(1, 4, w=3.8, h=3.4)
     panels = [("npm_stress_y5", "NPM staff stress, year 5", None),
@@ -66,16 +65,14 @@ def figure(out: Path):
               ("threshold_5y_ratio", "threshold 0.65: 5-year cost ratio", 1.0),
               ("local_advantage_y5", "local-team cost advantage, year 5", 0.0)]
     for a, (col, title, ref) in zip(ax[0], panels):
-        a.plot(t["budget_factor"], t[col], marker="o", color="#d55e00")
+        a.plot(t["budget_factor"], t[col], marker="o", color=WORLD_COLOURS["npm"])
         if ref is not None:
             a.axhline(ref, color="0.4", lw=0.8, ls="--")
         a.axvline(1.0, color="0.6", lw=0.8, ls=":")
         a.set(title=title, xlabel="budget_factor")
     fig.suptitle(f"Budget sweep ({df['seed'].nunique()} seeds, {fixed_param(out, 'n_citizens', 1000)} citizens, "
                  "5 years after the warm-up; means over seeds)")
-    png = out / f"{NAME}.png"
-    fig.savefig(png)
-    return png, csv
+    return save_outputs(out, NAME, fig, t)
 
 
 if __name__ == "__main__":

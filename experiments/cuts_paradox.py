@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import figure_grid, fixed_param, main
+from _common import figure_grid, fixed_param, main, save_outputs
 
 from hls_abm.sweep import load_results, load_series
 from hls_abm.sweep.analysis import ci_table, plot_fan, plot_line
@@ -45,8 +45,6 @@ def figure(out: Path):
     delta = change_vs_no_cut(df)
     table = ci_table(delta, PARTS + ["budget_saved", "crisis_events.sum_from_52", "mean_wellbeing.mean_last_52"],
                      by=["scenario", CUT])
-    csv = out / f"{NAME}.csv"
-    table.to_csv(csv, index=False)
 
     fig, ax = figure_grid(1, 3, w=5.2, h=4.2)
     for i, scen in enumerate(["npm", "local_teams"]):
@@ -68,9 +66,7 @@ def figure(out: Path):
     ax[0, 2].axhline(0, color="0.3", lw=0.8, ls="--")
     fig.suptitle(f"The cuts paradox ({df['seed'].nunique()} seeds, {fixed_param(out, 'n_citizens', 1000)} citizens,"
                  " cut applied at week 52; bands: 95% CI / 50% and 90% of runs)")
-    png = out / f"{NAME}.png"
-    fig.savefig(png)
-    return png, csv
+    return save_outputs(out, NAME, fig, table)
 
 
 if __name__ == "__main__":

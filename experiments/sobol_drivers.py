@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from _common import figure_grid, fixed_param, main
+from _common import figure_grid, fixed_param, main, save_outputs
 
 from hls_abm.sweep import load_provenance
 from hls_abm.sweep.analysis import sobol_indices
@@ -34,14 +34,10 @@ def figure(out: Path):
         idx = idx.set_index("parameter").loc[order].reset_index()
         _bars(ax[i, j], idx, f"{list(OUTPUTS.values())[i]}: {TARGETS[j][0]}", labels=j == 0)
     table = pd.concat(tables, ignore_index=True)
-    csv = out / f"{NAME}.csv"
-    table.to_csv(csv, index=False)
     design = load_provenance(out)["design"]
     fig.suptitle(f"Sobol indices (Saltelli N={design['samples']}, {design['n_points']} design points x 2 worlds, "
                  f"{fixed_param(out, 'n_citizens', 500)} citizens, {design['steps']} weeks; bars: 95% bootstrap CI)")
-    png = out / f"{NAME}.png"
-    fig.savefig(png)
-    return png, csv
+    return save_outputs(out, NAME, fig, table)
 
 
 def _bars(ax, idx, title, labels=True):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from _common import figure_grid, fixed_param, main
+from _common import figure_grid, fixed_param, main, save_outputs
 
 from hls_abm.sweep import load_results
 from hls_abm.sweep.analysis import ci_table, plot_line
@@ -24,13 +24,13 @@ X = "eligibility_threshold"
 def figure(out: Path):
     df = load_results(out, status="ok")
     table = ci_table(df, by=[X])
-    csv = out / f"{NAME}.csv"
-    table.to_csv(csv, index=False)
     labels = {
         "cost_support.sum": "commissioned support", "cost_crisis.sum": "crisis response",
         "cost_staff.sum": "staff", "total_cost.sum": "whole system",
     }
     fig, ax = figure_grid(1, 3, w=5.2, h=4.2)
+    fig.suptitle(f"The threshold paradox (NPM, {df['seed'].nunique()} seeds, "
+                 f"{fixed_param(out, 'n_citizens', 1000)} citizens, 5 years; bands: 95% CI)")
     t = table[table["output"].isin(labels)].assign(part=lambda d: d["output"].map(labels), output="cost")
     plot_line(t, X, "cost", hue="part", ax=ax[0, 0], title="5-year cost by component", ylabel="€ over 5 years")
     t = table[table["output"].isin(["failure_demand.sum", "crisis_events.sum", "rejections.sum"])]
@@ -46,11 +46,7 @@ def figure(out: Path):
                                         "mean_wellbeing.mean_last_52": "mean wellbeing"}), output="share")
     plot_line(t, X, "share", hue="what", ax=ax[0, 2], title="what is reported vs what happens (year 5)",
               ylabel="share / wellbeing")
-    fig.suptitle(f"The threshold paradox (NPM, {df['seed'].nunique()} seeds, "
-                 f"{fixed_param(out, 'n_citizens', 1000)} citizens, 5 years; bands: 95% CI)")
-    png = out / f"{NAME}.png"
-    fig.savefig(png)
-    return png, csv
+    return save_outputs(out, NAME, fig, table)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from _common import figure_grid, fixed_param, main
+from _common import figure_grid, fixed_param, main, save_outputs
 
 from hls_abm.sweep import load_series
 from hls_abm.sweep.analysis import ci_table, plot_fan, series_twin_difference
@@ -51,8 +51,6 @@ def figure(out: Path):
     be = break_even_week(cum)
     table["break_even_week_median"] = be.median()
     table["seeds_breaking_even"] = f"{int(be.notna().sum())}/{len(be)}"
-    csv = out / f"{NAME}.csv"
-    table.to_csv(csv, index=False)
 
     fig, ax = figure_grid(1, 3, w=5.2, h=4.2)
     for a in ax[0]:
@@ -71,9 +69,7 @@ def figure(out: Path):
     fig.suptitle(f"The transition J-curve ({weekly['seed'].nunique()} paired seeds, "
                  f"{fixed_param(out, 'n_citizens', 1000)} citizens; grey: switch-over year; "
                  "bands: 50% and 90% of seeds)")
-    png = out / f"{NAME}.png"
-    fig.savefig(png)
-    return png, csv
+    return save_outputs(out, NAME, fig, table)
 
 
 if __name__ == "__main__":

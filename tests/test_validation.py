@@ -1,6 +1,7 @@
 """Pattern-oriented validation (issue 5; Grimm et al. 2005): the eleven stylized facts in docs/validation.md.
 
-Each pattern lives in experiments/validation/patterns.py as an experiment with checks that are
+Each pattern lives in a module of its own in experiments/validation/ (p01_failure_demand.py ...,
+indexed by patterns.py, on the framework in framework.py) as an experiment with checks that are
 statistical over seeds (paired seeds: common random numbers).
 
 * Default suite: the *small* version of every pattern (a few runs each, all of them together in

@@ -1,0 +1,349 @@
+"""The framework of the pattern-oriented validation: statistics over seeds, checks, results,
+running a pattern, and the registry that the pattern modules (p01_*.py ... p11_*.py,
+npm_regions.py, sensitivity.py) add themselves to with ``@pattern``.
+
+A check is one of three kinds:
+
+* ``claim``: the pattern as the literature states it; it must pass.
+* ``limit``: a part of the pattern the model does **not** reproduce (documented in
+  docs/validation.md); it is expected to fail, and a full run in which it passes
+  means the documentation is out of date.
+* ``info``: a number reported alongside (where a pattern holds), not judged.
+
+Directional checks use paired seeds (common random numbers): in the full version the
+95% t-interval of the paired difference must exclude 0; in the small version (3 seeds)
+every seed must agree on the sign.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+HERE = Path(__file__).resolve().parent
+EXPERIMENTS = HERE.parent
+ROOT = EXPERIMENTS.parent
+if str(EXPERIMENTS) not in sys.path:  # _common and the example experiments
+    sys.path.insert(0, str(EXPERIMENTS))
+if str(HERE) not in sys.path:  # worker processes import the pattern modules by name
+    sys.path.insert(0, str(HERE))
+
+LABELS = {"npm": "NPM", "local_teams": "local teams"}
+SIZES = ("small", "full")
+
+
+# --------------------------------------------------------------------------------------------
+# statistics
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Stat:
+    """Mean and 95% t-interval of values across seeds."""
+
+    mean: float
+    lo: float
+    hi: float
+    n: int
+    values: tuple = ()
+
+    @classmethod
+    def of(cls, values, conf: float = 0.95) -> "Stat":
+        """The mean and ``conf`` t-interval of the finite ``values`` (``sweep.analysis.t_interval``)."""
+        from hls_abm.sweep.analysis import t_interval
+
+        v = np.asarray(list(values), float)
+        v = v[np.isfinite(v)]
+        mean, lo, hi, n = t_interval(v, conf)
+        return cls(mean, lo, hi, n, tuple(float(x) for x in v))
+
+    def fmt(self, spec: str = ".3g") -> str:
+        f = _si if spec == "si" else (lambda x: f"{x:{spec}}")
+        if self.n < 2 or self.lo == self.hi:
+            return f(self.mean)
+        return f"{f(self.mean)} [{f(self.lo)}, {f(self.hi)}]"
+
+
+def _si(x: float) -> str:
+    """1234567 -> '1.23M' (euros and counts in tables)."""
+    for div, suf in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= div:
+            return f"{x / div:.3g}{suf}"
+    return f"{x:.3g}"
+
+
+def select(df: pd.DataFrame, where: dict) -> pd.DataFrame:
+    """Rows of ``df`` matching every ``column: value`` (floats compared with np.isclose)."""
+    m = np.ones(len(df), bool)
+    for k, v in where.items():
+        col = df[k]
+        if isinstance(v, str):
+            m &= (col == v).to_numpy()
+        else:
+            m &= np.isclose(col.astype(float).to_numpy(), float(v))
+    return df[m]
+
+
+def per_seed(df: pd.DataFrame, col: str, where: dict) -> pd.Series:
+    """``col`` per seed in the rows matching ``where`` (one row per seed expected)."""
+    s = select(df, where)
+    if s.empty:
+        raise ValueError(f"no runs match {where}")
+    s = s.groupby("seed")[col].mean()
+    return s
+
+
+def stat(df, col, where) -> Stat:
+    return Stat.of(per_seed(df, col, where).to_numpy())
+
+
+def relative(a, b):
+    """The relative change from ``a`` to ``b``: ``(b - a) / a`` (for ``paired``)."""
+    return (b - a) / a
+
+
+def paired(df, col, base: dict, alt: dict, fn: Callable = lambda a, b: b - a) -> Stat:
+    """``fn(base, alt)`` of ``col`` per seed (paired seeds: common random numbers)."""
+    a, b = per_seed(df, col, base), per_seed(df, col, alt)
+    common = a.index.intersection(b.index)
+    return Stat.of(fn(a.loc[common].to_numpy(), b.loc[common].to_numpy()))
+
+
+# --------------------------------------------------------------------------------------------
+# checks and results
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Check:
+    key: str
+    claim: str  # what is tested, in words
+    criterion: str  # the tolerance, in words
+    value: float
+    lo: float
+    hi: float
+    n: int
+    passed: bool
+    kind: str = "claim"  # claim | limit | info
+    fmt: str = ".3g"
+
+    @property
+    def shown(self) -> str:
+        return Stat(self.value, self.lo, self.hi, self.n).fmt(self.fmt)
+
+    @property
+    def as_expected(self) -> bool:
+        return self.kind == "info" or self.passed == (self.kind == "claim")
+
+
+def band(key, claim, s: Stat, low, high, criterion=None, kind="claim", fmt=".3g") -> Check:
+    """Passes when the mean lies within [low, high]."""
+    crit = criterion or f"mean within [{low:{fmt}}, {high:{fmt}}]"
+    ok = bool(low <= s.mean <= high)
+    return Check(key, claim, crit, s.mean, s.lo, s.hi, s.n, ok, kind, fmt)
+
+
+def direction(key, claim, s: Stat, sign: int, small: bool, kind="claim", fmt=".3g", margin=0.0) -> Check:
+    """Passes when the paired difference has the sign ``sign`` (beyond ``margin``): 95% CI
+    excludes it (full), or every seed agrees (small)."""
+    word = "above" if sign > 0 else "below"
+    edge = margin * sign
+    if small:
+        vals = np.asarray(s.values)
+        ok = bool(vals.size >= 2 and (np.all(vals > edge) if sign > 0 else np.all(vals < edge)))
+        crit = f"every seed {word} {edge:g}"
+    else:
+        ok = bool(s.lo > edge) if sign > 0 else bool(s.hi < edge)
+        crit = f"95% CI {word} {edge:g}"
+    return Check(key, claim, crit, s.mean, s.lo, s.hi, s.n, ok, kind, fmt)
+
+
+def info(key, claim, s: Stat, fmt=".3g", passed=True) -> Check:
+    return Check(key, claim, "reported", s.mean, s.lo, s.hi, s.n, passed, "info", fmt)
+
+
+@dataclass
+class Result:
+    pid: str
+    number: int
+    title: str
+    size: str
+    checks: list[Check] = field(default_factory=list)
+    figures: list[str] = field(default_factory=list)
+    tables: list[str] = field(default_factory=list)
+    n_runs: int = 0
+    seconds: float = 0.0
+    notes: dict = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        claims = [c for c in self.checks if c.kind == "claim"]
+        limits = [c for c in self.checks if c.kind == "limit"]
+        if not all(c.passed for c in claims):
+            return "fail"
+        if limits and not all(c.passed for c in limits):
+            return "partial"
+        return "pass"
+
+    def unexpected(self) -> list[Check]:
+        return [c for c in self.checks if not c.as_expected]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["verdict"] = self.verdict
+        return d
+
+    def table(self) -> pd.DataFrame:
+        rows = [{"pattern": self.pid, "check": c.key, "kind": c.kind, "claim": c.claim, "model": c.shown,
+                 "mean": c.value, "ci_low": c.lo, "ci_high": c.hi, "n": c.n, "criterion": c.criterion,
+                 "passed": c.passed} for c in self.checks]
+        return pd.DataFrame(rows)
+
+    def report(self) -> str:
+        lines = [f"{self.pid} ({self.size}): {self.verdict.upper()}  [{self.n_runs} runs, {self.seconds:.0f} s]"]
+        for c in self.checks:
+            mark = {True: "ok ", False: "NO "}[c.passed] if c.kind != "info" else "-- "
+            lines.append(f"  {mark}[{c.kind}] {c.claim}: {c.shown} ({c.criterion})")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------
+@dataclass
+class Ctx:
+    """Where and how a pattern runs."""
+
+    size: str
+    out: Path
+    backend: str = "pool"
+    workers: int | None = None
+    scheduler: str | None = None
+    dask_local: int | None = None
+    progress: bool = False
+    n_runs: int = 0
+
+    @property
+    def small(self) -> bool:
+        return self.size == "small"
+
+    def sweep(self, spec: dict | Path, small: dict | None = None) -> pd.DataFrame:
+        """Run (or resume) a sweep into ``out/<spec name>`` and return its successful runs.
+
+        ``spec`` is a spec or the path of its TOML file. In the small version, ``small`` (keywords
+        of ``shrink``; ``{}`` for its defaults) shrinks it; without ``small`` it runs as it is.
+        The runs' ``attrs`` hold the store (``dir``) and the spec that ran (``spec``).
+        """
+        from hls_abm.sweep import load_results, run_sweep
+
+        spec = spec if isinstance(spec, dict) else spec_of(spec)
+        if self.small and small is not None:
+            spec = shrink(spec, **small)
+        d = self.out / spec["experiment"]["name"]
+        run_sweep(spec, out=d, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
+                  dask_local=self.dask_local, progress=self.progress, quiet=True, load=False)
+        df = load_results(d, status="ok")
+        failed = load_results(d, status="failed")
+        if len(failed):
+            raise RuntimeError(f"{len(failed)} runs failed in {d}: {failed['error'].iloc[0][-500:]}")
+        self.n_runs += df["run_id"].nunique()
+        df.attrs["dir"] = d
+        df.attrs["spec"] = spec
+        return df
+
+    def direct(self, fn: Callable, jobs: list) -> list:
+        """Runs that the sweep runner cannot express (agent-level outputs, a model variant):
+        a process pool of ``workers`` (serial for the serial backend or one worker)."""
+        self.n_runs += len(jobs)
+        workers = 1 if self.backend == "serial" else (self.workers or _cores())
+        if workers <= 1 or len(jobs) <= 1:
+            return [fn(j) for j in jobs]
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=mp.get_context(method)) as ex:
+            return list(ex.map(fn, jobs))
+
+
+def _cores() -> int:
+    """The cores this process may use (what the pool backend of a sweep uses by default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def spec_of(path: Path | str) -> dict:
+    return tomllib.loads(Path(path).read_text())
+
+
+def shrink(spec: dict, replicates: int = 3, steps: int | None = None, parameters: dict | None = None,
+           scenarios: list | None = None, levers: list | None = None, series: bool = True) -> dict:
+    """The small version of a spec (``<name>-small``): fewer seeds (and optionally weeks, points,
+    scenarios), no analysis section. See ``_common.shrink_spec``, the one spec shrinker."""
+    from _common import shrink_spec
+
+    return shrink_spec(spec, replicates, steps, parameters, scenarios, levers, series, suffix="-small")
+
+
+@dataclass
+class Pattern:
+    pid: str
+    number: int
+    title: str
+    claim: str
+    source: str
+    fn: Callable
+    reuses: str = ""
+
+
+PATTERNS: dict[str, Pattern] = {}
+EXTRAS: dict[str, Pattern] = {}
+
+
+def pattern(pid, number, title, claim, source, reuses="", extra=False):
+    def deco(fn):
+        (EXTRAS if extra else PATTERNS)[pid] = Pattern(pid, number, title, claim, source, fn, reuses)
+        return fn
+
+    return deco
+
+
+def resolve(name: str) -> Pattern:
+    """A pattern by id, by number ('1', '01') or by the id's tail ('goodhart')."""
+    allp = {**PATTERNS, **EXTRAS}
+    if name in allp:
+        return allp[name]
+    for p in allp.values():
+        if name.lstrip("p").lstrip("0") == str(p.number) or p.pid.split("_", 1)[-1] == name or p.pid.startswith(name + "_"):
+            return p
+    raise KeyError(f"unknown pattern {name!r}; known: {', '.join(allp)}")
+
+
+def run_pattern(name: str, size: str = "full", out: Path | str = "results/validation", backend: str = "pool",
+                workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
+                progress: bool = False) -> Result:
+    """Run one pattern (``small`` or ``full``), write its figure, checks table and result JSON
+    into ``out/<pattern id>/``, and return the Result."""
+    if size not in SIZES:
+        raise ValueError(f"size must be one of {SIZES}")
+    p = resolve(name)
+    d = Path(out) / p.pid
+    d.mkdir(parents=True, exist_ok=True)
+    ctx = Ctx(size, d, backend, workers, scheduler, dask_local, progress)
+    t0 = time.perf_counter()
+    res = Result(p.pid, p.number, p.title, size)
+    p.fn(ctx, res)
+    res.n_runs = ctx.n_runs
+    res.seconds = time.perf_counter() - t0
+    csv = d / f"{p.pid}_checks.csv"
+    res.table().to_csv(csv, index=False)
+    res.tables.insert(0, str(csv))
+    (d / "result.json").write_text(json.dumps(res.to_dict(), indent=1, default=float))
+    return res
