@@ -17,6 +17,7 @@ The figures are printed and written to ``test-artifacts/soak-<n>.txt``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -27,7 +28,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "browser"))
 
-from dashboard_harness import ARTIFACTS, DashboardServer, launch_chromium, open_dashboard, week  # noqa: E402
+from dashboard_harness import ARTIFACTS, DashboardServer, launch_chromium, week  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -38,29 +39,32 @@ WAIT_S = 120  # generous: a loaded 2-core machine; every wait is for the thing i
 
 
 @pytest.fixture(scope="module")
-def server():
+def soak_rig():
+    """The server with the small limits, and headless Chromium; both stopped at the end."""
+    from playwright.sync_api import sync_playwright
+
     srv = DashboardServer(log_name="soak-server.log", env={
         "HLS_DASHBOARD_MAX_SESSIONS": str(MAX_SESSIONS),
         "HLS_DASHBOARD_MAX_CITIZENS": str(MAX_CITIZENS),
         "SOLARA_KERNEL_CULL_TIMEOUT": "1s",
     })
-    try:
+    with contextlib.ExitStack() as stack:
+        stack.callback(srv.stop)
         srv.wait(WAIT_S)
-        yield srv
-    finally:
-        srv.stop()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
+        pw = stack.enter_context(sync_playwright())
         b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+        stack.callback(b.close)
+        yield srv, b
+
+
+@pytest.fixture
+def server(soak_rig):
+    return soak_rig[0]
+
+
+@pytest.fixture
+def chromium(soak_rig):
+    return soak_rig[1]
 
 
 def sessions_open(server) -> int:
@@ -95,6 +99,14 @@ def new_tab(chromium):
     return ctx, pg
 
 
+def open_page(pg, server, query: str = "") -> None:
+    """Load the page and wait for its week counter and first chart (page timeout: WAIT_S)."""
+    pg.goto(server.url + query)
+    pg.wait_for_selector("#week-counter, .hls-server-full")
+    if not pg.query_selector(".hls-server-full"):
+        pg.wait_for_selector("[data-chart=demand] canvas")
+
+
 def play_weeks(pg, weeks: int) -> int:
     """Press Play, wait until the page shows at least ``weeks`` weeks, press Pause."""
     pg.click(".hls-play")
@@ -104,11 +116,11 @@ def play_weeks(pg, weeks: int) -> int:
     return week(pg)
 
 
-def soak(server, chromium, n_sessions: int, weeks: int = 26) -> list[tuple[int, str, int, float]]:
+def soak(server, chromium, n_sessions: int, weeks: int = 16) -> list[tuple[int, str, int, float]]:
     rows = []
     for i in range(n_sessions):
         ctx, pg = new_tab(chromium)
-        open_dashboard(pg, server, "?speed=0&render_every=8&n=1000")
+        open_page(pg, server, "?speed=0&render_every=8&n=1000")
         assert not pg.query_selector(".hls-server-full"), f"session {i} was refused: earlier ones not released"
         wk = play_weeks(pg, weeks)
         assert not pg.errors, pg.errors
@@ -155,7 +167,7 @@ def test_past_the_session_limit_the_page_says_so_and_nothing_breaks(server, chro
     tabs = [new_tab(chromium) for _ in range(MAX_SESSIONS + 1)]
     try:
         for ctx, pg in tabs[:MAX_SESSIONS]:
-            open_dashboard(pg, server, "?speed=0&n=300")
+            open_page(pg, server, "?speed=0&n=300")
         ctx, extra = tabs[-1]
         extra.goto(server.url)
         full = extra.wait_for_selector(".hls-server-full")

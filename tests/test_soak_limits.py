@@ -31,6 +31,21 @@ def test_sessions_past_the_limit_are_refused_with_a_message_and_released_ones_ma
     reg.release(b)
 
 
+def test_a_vanished_tab_does_not_keep_a_new_one_out():
+    reg = limits.Sessions()
+    link = {"up": True}
+    a = reg.admit(lambda: object(), limit=1, connected=lambda: link["up"])
+    assert isinstance(reg.admit(lambda: object(), limit=1), limits.Refused)
+    link["up"] = False  # its page disconnected; its worlds wait for the cull timeout
+    b = reg.admit(lambda: object(), limit=1)
+    assert not isinstance(b, limits.Refused)
+    link["up"] = True  # it came back: both are in, and the next one waits
+    assert reg.count() == 2 and isinstance(reg.admit(lambda: object(), limit=2), limits.Refused)
+    reg.release(a)
+    reg.release(b)
+    assert reg.count() == 0
+
+
 def test_a_failing_build_gives_its_place_back():
     reg = limits.Sessions()
 

@@ -3,8 +3,9 @@
 Each browser tab gets its own twin worlds. On a shared server (a workshop laptop
 on the room's network, a machine on a cluster) three things keep it healthy:
 
-* ``HLS_DASHBOARD_MAX_SESSIONS`` (default 10): tabs with their own worlds at once.
-  One more tab gets a page that says the server is full, and nothing else runs.
+* ``HLS_DASHBOARD_MAX_SESSIONS`` (default 10): connected tabs with their own worlds
+  at once. One more tab gets a page that says the server is full, and nothing else
+  runs. A tab that vanished does not count (its worlds go at the cull timeout).
 * ``HLS_DASHBOARD_MAX_CITIZENS`` (default 10000): citizens per world. A bigger
   world (``?n=...`` in the address) is refused with a message on the page.
 * ``SOLARA_KERNEL_CULL_TIMEOUT`` (default here ``2m``; Solara's own is 24 hours):
@@ -96,16 +97,22 @@ class Refused:
 
 
 class Sessions:
-    """The tabs that have worlds on this server right now (thread-safe)."""
+    """The tabs that have worlds on this server right now (thread-safe).
+
+    A tab counts against the limit while its page is connected: one that vanished
+    (its worlds wait for the cull timeout) does not keep a new tab out.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._open: dict[int, Any] = {}  # id -> state, until released
-        self._worlds: list[weakref.ref] = []  # every world ever built here, to check they are freed
+        self._open: dict[int, tuple[Any, Callable[[], bool]]] = {}  # id -> (state, is it connected?)
+        self._worlds: list[weakref.ref] = []  # every world built here, to check they are freed
 
     def count(self) -> int:
+        """Sessions that count against the limit: admitted or being built, with a connected page."""
         with self._lock:
-            return len(self._open)
+            entries = list(self._open.values())
+        return sum(1 for _, connected in entries if connected())
 
     def worlds_alive(self) -> int:
         """Worlds built for tabs that the garbage collector has not freed yet."""
@@ -113,17 +120,19 @@ class Sessions:
             self._worlds = [w for w in self._worlds if w() is not None]
             return len(self._worlds)
 
-    def admit(self, make: Callable[[], Any], limit: int | None = None) -> Any:
+    def admit(self, make: Callable[[], Any], limit: int | None = None,
+              connected: Callable[[], bool] = lambda: True) -> Any:
         """``make()`` a tab's state if there is room, else a :class:`Refused` saying why."""
         limit = max_sessions() if limit is None else limit
         slot = object()
         with self._lock:  # hold a place while the worlds are built (that takes seconds)
-            if len(self._open) >= limit:
+            n_open = sum(1 for _, conn in self._open.values() if conn())
+            if n_open >= limit:
                 return Refused(
-                    f"This dashboard server is full: {len(self._open)} sessions are open, the most it allows "
+                    f"This dashboard server is full: {n_open} sessions are open, the most it allows "
                     f"at once ({MAX_SESSIONS_ENV}={limit}). Close another tab, or try again in a few minutes."
                 )
-            self._open[id(slot)] = slot
+            self._open[id(slot)] = (slot, lambda: True)
         try:
             state = make()
         except BaseException:
@@ -132,12 +141,13 @@ class Sessions:
             raise
         with self._lock:
             del self._open[id(slot)]
-            self._open[id(state)] = state
+            self._open[id(state)] = (state, connected)
         return state
 
     def track(self, models) -> None:
         """Watch worlds built for a tab, so that :meth:`worlds_alive` can tell whether they were freed."""
         with self._lock:
+            self._worlds = [w for w in self._worlds if w() is not None]  # forget freed ones
             self._worlds.extend(weakref.ref(m) for m in models)
 
     def release(self, state: Any) -> None:
@@ -176,7 +186,14 @@ def open_session(make: Callable[[], Any]) -> Any:
     from solara.server import kernel_context
 
     configure_cull_timeout()
-    state = SESSIONS.admit(make)
+    context = weakref.ref(kernel_context.get_current_context())
+
+    def connected() -> bool:  # no page yet (still starting) counts as connected
+        ctx = context()
+        status = list(ctx.page_status.values()) if ctx is not None else []
+        return not status or kernel_context.PageStatus.CONNECTED in status
+
+    state = SESSIONS.admit(make, connected=connected)
     if not isinstance(state, Refused):
         try:
             kernel_context.get_current_context().on_close(lambda: SESSIONS.release(state))
