@@ -113,38 +113,38 @@ def test_unreadable_toml_parameter_files(tmp_path, kind, fragment):
 # sweep specs (public API: parse_spec / load_spec)
 
 GOOD_EXPERIMENT = '[experiment]\nsteps = 10\nreplicates = 1\n'
-SPEC_CASES = [
-    ("no-experiment", "[parameters]\nn_citizens = 100\n", "[experiment]: missing table"),
-    ("malformed", "[experiment\nsteps = 1\n", "is not valid TOML"),
-    ("no-steps", "[experiment]\nreplicates = 1\n", "experiment.steps: missing"),
-    ("steps-zero", "[experiment]\nsteps = 0\n", "experiment.steps"),
-    ("steps-text", '[experiment]\nsteps = "ten"\n', "experiment.steps: 'ten' is not allowed: expected an integer >= 1"),
-    ("unknown-top-key", GOOD_EXPERIMENT + "[paramters]\nn_citizens = 1\n", "spec: unknown key(s) 'paramters'"),
-    ("unknown-experiment-key", "[experiment]\nsteps = 10\nstep = 3\n", "experiment: unknown key(s) 'step'"),
-    ("unknown-scenario", '[experiment]\nsteps = 10\nscenarios = ["utopia"]\n',
+SPEC_CASES = {  # id: (spec text, what the message must say)
+    "no-experiment": ("[parameters]\nn_citizens = 100\n", "[experiment]: missing table"),
+    "malformed": ("[experiment\nsteps = 1\n", "is not valid TOML"),
+    "no-steps": ("[experiment]\nreplicates = 1\n", "experiment.steps: missing"),
+    "steps-zero": ("[experiment]\nsteps = 0\n", "experiment.steps"),
+    "steps-text": ('[experiment]\nsteps = "ten"\n', "experiment.steps: 'ten' is not allowed: expected an integer >= 1"),
+    "unknown-top-key": (GOOD_EXPERIMENT + "[paramters]\nn_citizens = 1\n", "spec: unknown key(s) 'paramters'"),
+    "unknown-experiment-key": ("[experiment]\nsteps = 10\nstep = 3\n", "experiment: unknown key(s) 'step'"),
+    "unknown-scenario": ('[experiment]\nsteps = 10\nscenarios = ["utopia"]\n',
      "experiment.scenarios: unknown scenario 'utopia'; allowed: 'npm'"),
-    ("unknown-parameter", GOOD_EXPERIMENT + "[parameters]\ncomplex_shar = 0.2\n", "complex_shar: unknown parameter"),
-    ("parameter-out-of-range", GOOD_EXPERIMENT + "[parameters]\ncomplex_share = [0.1, 1.5]\n",
+    "unknown-parameter": (GOOD_EXPERIMENT + "[parameters]\ncomplex_shar = 0.2\n", "complex_shar: unknown parameter"),
+    "parameter-out-of-range": (GOOD_EXPERIMENT + "[parameters]\ncomplex_share = [0.1, 1.5]\n",
      "expected a number in [0.0, 1.0]"),
-    ("parameter-wrong-type", GOOD_EXPERIMENT + '[parameters]\nbudget_factor = "high"\n',
+    "parameter-wrong-type": (GOOD_EXPERIMENT + '[parameters]\nbudget_factor = "high"\n',
      "budget_factor='high' is not allowed: expected a number in [0.1, 3.0]"),
-    ("unknown-design", GOOD_EXPERIMENT + '[design]\nmethod = "random"\n',
+    "unknown-design": (GOOD_EXPERIMENT + '[design]\nmethod = "random"\n',
      "design.method: unknown sampler 'random'; allowed: 'grid', 'lhs', 'sobol', 'morris'"),
-    ("sobol-not-power-of-2", GOOD_EXPERIMENT + '[parameters]\nbudget_factor = {low = 0.5, high = 1.5}\n'
+    "sobol-not-power-of-2": (GOOD_EXPERIMENT + '[parameters]\nbudget_factor = {low = 0.5, high = 1.5}\n'
      '[design]\nmethod = "sobol"\nsamples = 10\n', "design.samples: 10 is not allowed for sobol"),
-    ("unknown-lever", GOOD_EXPERIMENT + '[[levers]]\nname = "abolish"\nweek = 2\n',
+    "unknown-lever": (GOOD_EXPERIMENT + '[[levers]]\nname = "abolish"\nweek = 2\n',
      "unknown lever 'abolish'; allowed: 'budget_cut'"),
-    ("lever-week-missing", GOOD_EXPERIMENT + '[[levers]]\nname = "budget_cut"\npercent = 10\n', ".week: missing"),
-    ("unknown-output", GOOD_EXPERIMENT + '[outputs]\nseries = ["happiness"]\n',
+    "lever-week-missing": (GOOD_EXPERIMENT + '[[levers]]\nname = "budget_cut"\npercent = 10\n', ".week: missing"),
+    "unknown-output": (GOOD_EXPERIMENT + '[outputs]\nseries = ["happiness"]\n',
      "outputs.series: unknown output column 'happiness'"),
-    ("unknown-statistic", GOOD_EXPERIMENT + '[outputs.summaries]\ntotal_cost = ["mode"]\n',
+    "unknown-statistic": (GOOD_EXPERIMENT + '[outputs.summaries]\ntotal_cost = ["mode"]\n',
      "unknown summary statistic 'mode'; allowed:"),
-    ("seeds-and-replicates", "[experiment]\nsteps = 10\nreplicates = 2\nseeds = [1, 2]\n",
+    "seeds-and-replicates": ("[experiment]\nsteps = 10\nreplicates = 2\nseeds = [1, 2]\n",
      "give either replicates (with seed) or seeds, not both"),
-]
+}
 
 
-@pytest.mark.parametrize("text, fragment", [pytest.param(t, f, id=i) for i, t, f in SPEC_CASES])
+@pytest.mark.parametrize("text, fragment", [pytest.param(t, f, id=i) for i, (t, f) in SPEC_CASES.items()])
 def test_bad_sweep_specs(text, fragment):
     with pytest.raises(SpecError) as err:
         parse_spec(text)
