@@ -21,7 +21,8 @@ from hls_abm import LEVERS, PARAMS, SCENARIOS, HLSModel
 
 def internals(m) -> dict[str, np.ndarray]:
     """Copies of the internal arrays the invariants need (the ONE place that reads model internals)."""
-    pop, tt = m.population, m.teams_table
+    pop = m.population
+    tt = m.teams_table if hasattr(m, "teams_table") else m.world.teams  # renamed in the core refactor
     return {
         "needs": pop.needs.copy(),
         "trust": pop.trust.copy(),
