@@ -188,9 +188,11 @@ def open_session(make: Callable[[], Any]) -> Any:
     configure_cull_timeout()
     context = weakref.ref(kernel_context.get_current_context())
 
-    def connected() -> bool:  # no page yet (still starting) counts as connected
+    def connected() -> bool:  # no page yet (still starting) counts as connected; a closed session does not
         ctx = context()
-        status = list(ctx.page_status.values()) if ctx is not None else []
+        if ctx is None or ctx.closed_event.is_set():
+            return False
+        status = list(ctx.page_status.values())
         return not status or kernel_context.PageStatus.CONNECTED in status
 
     state = SESSIONS.admit(make, connected=connected)
