@@ -2,9 +2,12 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from hls_abm.cli import main
 
 
 def cli(*args):
@@ -48,6 +51,53 @@ def test_scenarios_lists_presets():
 )
 def test_bad_arguments_give_one_clear_line_and_no_traceback(args, message, tmp_path):
     r = cli(*args)
-    assert r.returncode != 0
+    assert r.returncode == 2
     assert message in r.stderr
-    assert "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1, r.stderr  # one line: no usage block, no traceback
+
+
+RUN = ["run", "--steps", "3", "--citizens", "40", "--quiet"]
+
+
+def test_word_seeds_are_accepted_and_mean_what_they_mean_everywhere(tmp_path, capsys):
+    from hls_abm.seeds import parse_seed
+
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(RUN + ["--seed", "workshop-3", "--out", str(a)]) == 0
+    assert main(RUN + ["--seed", str(parse_seed("workshop-3")), "--out", str(b)]) == 0
+    assert a.read_text() == b.read_text()
+    c = tmp_path / "c.csv"
+    assert main(RUN + ["--seed", "workshop-4", "--out", str(c)]) == 0
+    assert c.read_text() != a.read_text()
+
+
+def test_an_existing_file_is_replaced_only_by_a_complete_new_one(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "run.csv"
+    out.write_text("old results\n")
+
+    def broken_write(self, path, *a, **k):
+        Path(path).write_text("half a tab")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", broken_write)
+    assert main(RUN + ["--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    assert "could not be written: No space left on device" in captured.err and captured.err.count("\n") == 1
+    assert "failure demand share" in captured.out  # the finished run's summary is still shown
+    assert out.read_text() == "old results\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.csv"]  # no temporary file left behind
+    monkeypatch.undo()
+    assert main(RUN + ["--out", str(out)]) == 0
+    assert len(pd.read_csv(out, index_col=0)) == 3
+
+
+def test_compare_writes_both_tables(tmp_path, capsys):
+    out = tmp_path / "both.parquet"
+    assert main(["compare", "npm", "local_teams", "--steps", "3", "--citizens", "40", "--quiet", "--out", str(out)]) == 0
+    df = pd.read_parquet(out)
+    assert sorted(df.index.get_level_values("scenario").unique()) == ["local_teams", "npm"]
+
+
+def test_help_still_works():
+    r = cli("run", "--help")
+    assert r.returncode == 0 and "--seed" in r.stdout and "word" in r.stdout

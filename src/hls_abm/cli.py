@@ -3,12 +3,19 @@
     hls-abm run --scenario npm --steps 520 --citizens 10000 --out run.parquet
     hls-abm compare npm local_teams --steps 520
     hls-abm scenarios
+
+Every user error (argparse's own included) is one line on stderr and exit code 2,
+given before any simulation runs: output paths are checked first (the folder must
+exist; it is never created), and a file is only replaced once the new one is
+completely written.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -27,16 +34,89 @@ class CLIError(Exception):
     """A user error: printed as one line, exit code 2."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose errors are one line (no usage block) and raise CLIError.
+
+    Sub-parsers made with ``add_subparsers().add_parser`` are of the same class, so the
+    sweep commands registered from :mod:`hls_abm.sweep_cli` share this error path.
+    """
+
+    def error(self, message):
+        raise CLIError(f"{message} (see '{self.prog} --help')")
+
+
+def _seed(text: str) -> int:
+    """``--seed``: the one seed parser (whole numbers >= 0 or a word), as on the page."""
+    from .seeds import ALLOWED, parse_seed
+
+    try:
+        return parse_seed(text)
+    except ParameterError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not allowed: expected {ALLOWED}") from None
+
+
+OUT_SUFFIXES = (".parquet", ".csv")
+
+
+def check_output_path(text: str | None, flag: str = "--out") -> Path | None:
+    """Check before any work that ``text`` names a file this process can write.
+
+    The folder must already exist (it is not created, so a mistyped folder is an
+    error, not a new folder); the name must end in .parquet or .csv; an existing
+    file is left untouched. Raises CLIError naming the flag.
+    """
+    if text is None:
+        return None
+    out = Path(text)
+    if out.suffix.lower() not in OUT_SUFFIXES:
+        raise CLIError(f"{flag} must end in {' or '.join(OUT_SUFFIXES)}, got {text!r}")
+    parent = out.parent if str(out.parent) else Path(".")
+    if out.is_dir():
+        raise CLIError(f"{flag} {text!r} is a folder: give a file name ending in .parquet or .csv")
+    if parent.exists() and not parent.is_dir():
+        raise CLIError(f"{flag} {text!r}: {str(parent)!r} is a file, not a folder")
+    if not parent.is_dir():
+        raise CLIError(f"{flag} {text!r}: folder {str(parent)!r} does not exist; create it first (mkdir -p {parent})")
+    try:  # a real probe: permission bits say little for root or for /proc, read-only mounts etc.
+        with tempfile.NamedTemporaryFile(dir=parent, prefix=".hls-abm-probe-", delete=True):
+            pass
+        if out.exists():
+            with open(out, "ab"):
+                pass
+    except OSError as err:
+        raise CLIError(f"{flag} {text!r} cannot be written in folder {str(parent)!r} ({err.strerror or err})") from None
+    return out
+
+
+def write_table(df: pd.DataFrame, out: Path, flag: str = "--out") -> None:
+    """Write ``df`` to ``out`` (by its suffix) via a temporary file, so an old file is never half-replaced."""
+    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.", suffix=out.suffix)
+    os.close(fd)
+    try:
+        if out.suffix.lower() == ".parquet":
+            df.to_parquet(tmp)
+        else:
+            df.to_csv(tmp)
+        os.replace(tmp, out)
+    except OSError as err:
+        raise CLIError(f"{flag} {str(out)!r} could not be written: {err.strerror or err}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
 def _positive_int(name, low=1, high=10_000_000):
     def parse(text):
+        bad = argparse.ArgumentTypeError(f"{text!r} is not allowed: expected a whole number in [{low}, {high}]")
         try:
             v = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number in [{low}, {high}], got {text!r}") from None
+            raise bad from None
         if not low <= v <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number in [{low}, {high}], got {v}")
+            raise bad
         return v
 
+    parse.__name__ = name
     return parse
 
 
@@ -77,19 +157,13 @@ def _run(scenario: str, overrides: dict, steps: int, seed: int, desc: str, progr
 
 def cmd_run(args) -> int:
     scenario, overrides = _build_kwargs(args)
-    out = Path(args.out) if args.out else None
-    if out is not None and out.suffix not in (".parquet", ".csv"):
-        raise CLIError(f"--out must end in .parquet or .csv, got {out.name!r}")
+    out = check_output_path(args.out)
     model = _run(scenario, overrides, args.steps, args.seed, f"{scenario}", not args.quiet)
     df = model.metrics()
-    if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if out.suffix == ".parquet":
-            df.to_parquet(out)
-        else:
-            df.to_csv(out)
-        print(f"wrote {len(df)} weeks x {df.shape[1]} columns to {out}")
     print(summary_table({scenario: df}).to_string())
+    if out is not None:
+        write_table(df, out)
+        print(f"wrote {len(df)} weeks x {df.shape[1]} columns to {out}")
     return 0
 
 
@@ -147,15 +221,13 @@ def cmd_compare(args) -> int:
         overrides["n_citizens"] = args.citizens
     for scenario in args.scenarios:
         validate_params(scenario, **overrides)
+    out = check_output_path(args.out)
     for scenario in args.scenarios:
         frames[scenario] = _run(scenario, overrides, args.steps, args.seed, scenario, not args.quiet).metrics()
     print(f"Twin worlds: same seed ({args.seed}), same people, same life events; {args.steps} weeks.\n")
     print(summary_table(frames).to_string())
-    if args.out:
-        out = Path(args.out)
-        pd.concat(frames, names=["scenario"]).to_csv(out) if out.suffix == ".csv" else pd.concat(
-            frames, names=["scenario"]
-        ).to_parquet(out)
+    if out is not None:
+        write_table(pd.concat(frames, names=["scenario"]), out)
         print(f"\nwrote {out}")
     return 0
 
@@ -173,13 +245,13 @@ def cmd_scenarios(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="hls-abm", description=__doc__.splitlines()[0])
+    ap = OneLineParser(prog="hls-abm", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="command", required=True)
 
     def common(p):
         p.add_argument("--steps", type=_positive_int("--steps", 1, 100_000), default=520, help="weeks to simulate")
         p.add_argument("--citizens", type=_positive_int("--citizens", 20, 2_000_000), default=None)
-        p.add_argument("--seed", type=_positive_int("--seed", 0, 2**63 - 1), default=42)
+        p.add_argument("--seed", type=_seed, default=42, help="a whole number >= 0 or a word (as on the page)")
         p.add_argument("--set", action="append", metavar="NAME=VALUE", help="override a parameter (repeatable)")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -211,11 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     ap = build_parser()
-    args = ap.parse_args(argv)
     try:
+        args = ap.parse_args(argv)
         return args.func(args) or 0
     except (ParameterError, CLIError) as err:
-        print(f"hls-abm: error: {err}", file=sys.stderr)
+        print("hls-abm: error: " + " ".join(str(err).split()), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("hls-abm: interrupted", file=sys.stderr)

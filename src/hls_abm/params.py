@@ -104,13 +104,25 @@ def load_params_toml(path: str | Path) -> dict[str, Any]:
     """
     path = Path(path)
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ParameterError(f"parameter file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ParameterError(f"parameter file {path} is a folder, not a TOML file") from None
+    except UnicodeDecodeError:
+        raise ParameterError(f"parameter file {path} is not UTF-8 text (TOML files are)") from None
+    except OSError as err:
+        raise ParameterError(f"parameter file {path} cannot be read: {err.strerror or err}") from None
     except tomllib.TOMLDecodeError as err:
         raise ParameterError(f"parameter file {path} is not valid TOML: {err}") from None
     scenario = data.pop("scenario", "npm")
-    values = dict(data.pop("params", {}))
+    if not isinstance(scenario, str):
+        raise ParameterError(f"parameter file {path}: scenario={scenario!r} is unknown: expected one of "
+                             + ", ".join(SCENARIOS))
+    table = data.pop("params", {})
+    if not isinstance(table, dict):
+        raise ParameterError(f"parameter file {path}: [params] must be a table of name = value, got {table!r}")
+    values = dict(table)
     values.update(data)
     validated = validate_params(scenario, **values)
     return {"scenario": scenario, **{k: validated[k] for k in values}}

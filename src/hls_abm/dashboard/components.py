@@ -281,11 +281,15 @@ def Dashboard(state: DashboardState):
 def Page():
     """Entry point used by app.py: one DashboardState per browser tab."""
     router = solara.use_router()
+    from . import limits
     from .state import options_from_query
 
     def make():
-        return DashboardState(options_from_query(router.search))
+        return DashboardState(options_from_query(router.search), factory=limits.limited_factory)
 
-    state = solara.use_memo(make, [])
+    state = solara.use_memo(lambda: limits.open_session(make), [])  # freed when the tab's session ends
     solara.Title("hls_abm: twin worlds")
+    if isinstance(state, limits.Refused):  # the shared server is full
+        solara.Error(state.message, classes=["hls-server-full"])
+        return
     Dashboard(state)
