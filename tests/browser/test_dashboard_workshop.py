@@ -190,7 +190,7 @@ def test_cost_chart_euros_markers_and_starting_state(page, dashboard_server):
 def test_goodhart_gap_between_npm_lines(page, dashboard_server):
     open_dashboard(page, dashboard_server)
     step(page, 4)
-    page.get_by_role("tab", name="Goodhart").click()
+    page.get_by_role("tab", name="Goodhart: KPI vs reality").click()
     page.wait_for_selector("[data-chart=goodhart] canvas")
     opt = chart_option(page, "goodhart")
     by = {s["name"]: s for s in opt["series"]}
@@ -216,7 +216,7 @@ def test_explain_see_it_and_live_loops(page, dashboard_server):
     page.set_viewport_size({"width": 1280, "height": 720})
     open_dashboard(page, dashboard_server, "?speed=0")
     play_until(page, 30)
-    page.get_by_role("tab", name="Explain").click()
+    page.get_by_role("tab", name="Explain: feedback loops").click()
     page.wait_for_selector("[data-loop-live=failure_demand]")
     states = page.get_attribute("[data-loop-live=failure_demand]", "data-state")
     assert "npm:" in states and "too early" not in states
@@ -242,7 +242,7 @@ def test_explain_see_it_and_live_loops(page, dashboard_server):
 def test_journey_same_scale_and_error_clears(page, dashboard_server):
     open_dashboard(page, dashboard_server)
     step(page, 6)
-    page.get_by_role("tab", name="Journey").click()
+    page.get_by_role("tab", name="One citizen's journey").click()
     box = page.locator(".hls-citizen-box input")
     box.fill("abc")
     box.press("Enter")

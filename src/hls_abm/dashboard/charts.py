@@ -289,12 +289,13 @@ def line_chart(spec: ChartSpec, frame: Frame, presentation: bool = False) -> dic
             series.append(_line(label, colour, line.axis, len(cols) - 1, line.dashed, single))
     series.extend(_band_series(spec, frame, cols))
     opt["dataset"] = {"source": [list(row) for row in zip(*cols)] if len(frame.weeks) else []}
-    opt["grid"] = {"left": 16, "right": 16, "top": 64, "bottom": 34 + 26 * _legend_rows(series, presentation),
+    # Axis names sit above the intervention numbers (which sit just above the plot), so they never meet.
+    opt["grid"] = {"left": 16, "right": 16, "top": 48 + 2 * fonts["marker"], "bottom": 34 + 26 * _legend_rows(series, presentation),
                    "containLabel": True}
     opt["legend"]["data"] = [s["name"] for s in series if not s.get("_band")]
     opt["xAxis"] = _x_axis(frame, fonts)
     money = {"minInterval": 0.01} if spec.scale[0] >= 1e6 else {}
-    opt["yAxis"] = [_axis(n, fonts, splitLine={"show": i == 0}, nameGap=14, **money,
+    opt["yAxis"] = [_axis(n, fonts, splitLine={"show": i == 0}, nameGap=fonts["marker"] + 10, **money,
                           nameTextStyle={"fontSize": fonts["axis"], "align": "left" if i == 0 else "right"})
                     for i, n in enumerate(spec.axis_names)]
     series.append(marker_series(frame, fonts))
@@ -373,20 +374,20 @@ def stacked_chart(spec: ChartSpec, frame: Frame, presentation: bool = False) -> 
             ymax = max(ymax, float(np.nanmax(running)))
     top = nice_ceiling(ymax * 1.02) if ymax > 0 else 1.0
     opt["grid"] = [
-        {"left": 16, "right": "53%", "top": 70, "bottom": 40 + 24 * (3 if presentation else 2), "containLabel": True},
-        {"left": "53%", "right": 16, "top": 70, "bottom": 40 + 24 * (3 if presentation else 2), "containLabel": True},
+        {"left": 16, "right": "53%", "top": 54 + 2 * fonts["marker"], "bottom": 40 + 24 * (3 if presentation else 2), "containLabel": True},
+        {"left": "53%", "right": 16, "top": 54 + 2 * fonts["marker"], "bottom": 40 + 24 * (3 if presentation else 2), "containLabel": True},
     ]
     opt["xAxis"] = [_x_axis(frame, fonts, gridIndex=i) for i in range(2)]
     opt["yAxis"] = [
-        _axis(spec.axis_names[0] if i == 0 else "", fonts, gridIndex=i, min=0, max=top, interval=top / 5, nameGap=10,
+        _axis(spec.axis_names[0] if i == 0 else "", fonts, gridIndex=i, min=0, max=top, interval=top / 5, nameGap=fonts["marker"] + 10,
               nameTextStyle={"fontSize": fonts["axis"], "align": "left"})
         for i in range(2)
     ]
     opt["title"] = [
         opt["title"],
-        {"text": WORLD_SHORT["npm"], "left": "24%", "top": 30, "textAlign": "center",
+        {"text": WORLD_SHORT["npm"], "left": "24%", "top": fonts["title"] + 14, "textAlign": "center",
          "textStyle": {"color": WORLD_COLOURS["npm"], "fontSize": fonts["legend"]}},
-        {"text": WORLD_SHORT["local_teams"], "left": "76%", "top": 30, "textAlign": "center",
+        {"text": WORLD_SHORT["local_teams"], "left": "76%", "top": fonts["title"] + 14, "textAlign": "center",
          "textStyle": {"color": WORLD_COLOURS["local_teams"], "fontSize": fonts["legend"]}},
     ]
     opt["legend"].update({"data": legend, "itemWidth": 18})

@@ -28,10 +28,10 @@ from .settings import DEFAULT_CITIZENS, DEFAULT_RENDER_EVERY, DEFAULT_SPEED, OVE
 
 TAB_LABELS = {
     "overview": "Overview",
-    "goodhart": "Goodhart",
+    "goodhart": "Goodhart: KPI vs reality",
     "community": "Community",
-    "journey": "Journey",
-    "explain": "Explain",
+    "journey": "One citizen's journey",
+    "explain": "Explain: feedback loops",
 }
 
 #: The play loop shows every week; between two redraws it leaves the page at least
