@@ -163,3 +163,68 @@ async (sel) => {
 def chart_state(pg, key: str) -> dict | None:
     """What ECharts itself holds for a chart: rows of data, last row, marker labels."""
     return pg.evaluate(ECHARTS_JS, f"[data-chart={key}]")
+
+
+def wait_until(fn, timeout=30.0, every=0.1):
+    """Poll ``fn`` until it returns something true (the page's state, never a clock)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        v = fn()
+        if v:
+            return v
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+ECHARTS_INSTANCE = """
+async (sel) => {
+  const url = (window.solara && window.solara.cdn ? window.solara.cdn : '_solara/cdn') + '/echarts@5.4.0/dist/echarts.js';
+  const echarts = await new Promise((res, rej) => requirejs([url], res, rej));
+  window.__hlsEcharts = echarts;
+  return !!echarts.getInstanceByDom(document.querySelector(sel));
+}
+"""
+
+#: Every text ECharts drew in a chart, with its box on the canvas (for overlap checks).
+CHART_TEXTS_JS = """
+(sel) => {
+  const chart = window.__hlsEcharts.getInstanceByDom(document.querySelector(sel));
+  const out = [];
+  chart.getZr().storage.getDisplayList(true).forEach((el) => {
+    if (el.type !== 'text' && el.type !== 'tspan') return;
+    const text = el.style && el.style.text;
+    if (!text || el.invisible || el.ignore) return;
+    const r = el.getBoundingRect().clone();
+    if (el.transform) r.applyTransform(el.transform);
+    out.push({text: String(text), x: r.x, y: r.y, w: r.width, h: r.height});
+  });
+  return {texts: out, width: chart.getWidth(), height: chart.getHeight()};
+}
+"""
+
+
+def chart_texts(pg, key: str) -> dict:
+    """The texts drawn in chart ``key`` with their boxes (x, y, w, h in canvas pixels)."""
+    sel = f"[data-chart={key}]"
+    assert pg.evaluate(ECHARTS_INSTANCE, sel)
+    return pg.evaluate(CHART_TEXTS_JS, sel)
+
+
+def overlaps(texts: list[dict], tolerance: float = 1.0) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes overlap by more than ``tolerance`` pixels each way."""
+    out = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1:]:
+            dx = min(a["x"] + a["w"], b["x"] + b["w"]) - max(a["x"], b["x"])
+            dy = min(a["y"] + a["h"], b["y"] + b["h"]) - max(a["y"], b["y"])
+            if dx > tolerance and dy > tolerance:
+                out.append((a["text"], b["text"]))
+    return out
+
+
+def chart_option(pg, key: str) -> dict:
+    """The option ECharts holds for chart ``key`` (as the page drew it)."""
+    sel = f"[data-chart={key}]"
+    assert pg.evaluate(ECHARTS_INSTANCE, sel)
+    return pg.evaluate("(sel) => JSON.parse(JSON.stringify(window.__hlsEcharts.getInstanceByDom("
+                       "document.querySelector(sel)).getOption()))", sel)

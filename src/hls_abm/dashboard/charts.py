@@ -18,8 +18,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .controller import Frame, Intervention
-from .theme import WORLD_COLOURS, WORLD_SHORT, WORLDS, font_sizes, target_colour
+from .history import NOISY as _SMOOTHED
+from .history import SMOOTH_WEEKS, Frame, Intervention
+from .theme import BOTH_COLOUR, WORLD_COLOURS, WORLD_SHORT, WORLDS, font_sizes, target_colour
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class ChartSpec:
     lines: tuple[Line, ...]
     axis_names: tuple[str, ...] = ("",)
     kind: str = "lines"  # lines | stacked
+    scale: tuple[float, ...] = (1.0,)  # the data is divided by this per axis (euros in thousands, ...)
 
 
 CHARTS: dict[str, ChartSpec] = {
@@ -68,8 +70,19 @@ CHARTS: dict[str, ChartSpec] = {
                 Line("cost_crisis", "crisis"),
                 Line("cost_investment", "investment"),
             ),
-            ("cost / week",),
+            ("€ thousand / week",),
             kind="stacked",
+            scale=(1000.0,),
+        ),
+        ChartSpec(
+            "cumcost",
+            "Total cost so far",
+            "Everything spent since week 0 in each world (solid), and how much more NPM has cost than local "
+            "teams (dashed, right axis; below zero means NPM cost less). With \"How sure are we?\" on, the "
+            "shading shows the range over other towns (seeds).",
+            (Line("cumulative_cost", "total so far"), Line("cost_gap", "NPM minus local", dashed=True, axis=1)),
+            ("€ million", "€ million"),
+            scale=(1e6, 1e6),
         ),
         ChartSpec(
             "wellbeing",
@@ -82,10 +95,10 @@ CHARTS: dict[str, ChartSpec] = {
         ChartSpec(
             "waiting",
             "Waiting list",
-            "People waiting for a service (solid) and the mean weeks they have waited (dashed, right axis). "
-            "Needs grow while people wait.",
-            (Line("waiting_list", "waiting"), Line("mean_wait_weeks", "mean wait (weeks)", dashed=True, axis=1)),
-            ("people waiting", "weeks"),
+            "Needs waiting for a service (solid: one person with three needs waiting counts three times) and "
+            "the mean weeks they have waited (dashed, right axis). Needs grow while people wait.",
+            (Line("waiting_list", "needs waiting"), Line("mean_wait_weeks", "mean wait (weeks)", dashed=True, axis=1)),
+            ("needs waiting", "weeks"),
         ),
         ChartSpec(
             "staff",
@@ -115,8 +128,8 @@ CHARTS: dict[str, ChartSpec] = {
     )
 }
 
-#: The six charts of the overview grid, in reading order.
-OVERVIEW = ("demand", "cost", "wellbeing", "waiting", "staff", "community")
+#: The charts of the overview grid, in reading order.
+OVERVIEW = ("demand", "cumcost", "cost", "wellbeing", "waiting", "staff", "community")
 
 #: Shades of the world colour for the stacked cost components (darkest first).
 _STACK_ALPHA = (1.0, 0.7, 0.45, 0.25, 0.1)  # tint strength per layer
@@ -130,8 +143,8 @@ def _round(v: float) -> float | None:
     return float(f"{v:.4g}")
 
 
-def _column(a: np.ndarray) -> list:
-    return [_round(float(x)) for x in a]
+def _column(a: np.ndarray, scale: float = 1.0) -> list:
+    return [_round(float(x) / scale) for x in a]
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -153,40 +166,59 @@ def x_max(week: int) -> int:
     return max(52, int(math.ceil(max(week, 1) / 26.0)) * 26)
 
 
-def _merge_interventions(ivs: Sequence[Intervention]) -> list[tuple[int, str, str]]:
-    """One marker per (week, target); repeated labels are counted (x2)."""
-    grouped: dict[tuple[int, str], list[str]] = {}
-    for iv in ivs:
-        grouped.setdefault((iv.week, iv.target), []).append(iv.marker_label)
+def nice_ceiling(v: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 x 10^k at or above ``v`` (an axis end that is also a tick)."""
+    if not math.isfinite(v) or v <= 0:
+        return 1.0
+    k = 10 ** math.floor(math.log10(v))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * k >= v * (1 - 1e-9):
+            return m * k
+    return 10 * k
+
+
+def _x_axis(frame: Frame, fonts: dict, **kw) -> dict:
+    """The week axis: ends on a tick (every 13 or 26 weeks), so end labels never collide."""
+    top = x_max(frame.week)
+    return _axis("week", fonts, min=0, max=top, interval=13 if top <= 104 else 26 * math.ceil(top / 520),
+                 nameLocation="middle", nameGap=26, **kw)
+
+
+def _merge_interventions(ivs: Sequence[Intervention], world: str | None = None) -> list[tuple[int, str, str, str]]:
+    """One marker per (week, target): (week, target, number(s), full text); ``world`` keeps only
+    the interventions that changed that world."""
+    grouped: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for i, iv in enumerate(ivs, start=1):
+        if world is not None and world not in iv.changed:
+            continue
+        grouped.setdefault((iv.week, iv.target), []).append((i, iv.marker_label))
     out = []
-    for (week, target), labels in sorted(grouped.items()):
+    for (week, target), items in sorted(grouped.items()):
         counts: dict[str, int] = {}
-        for lab in labels:
+        for _i, lab in items:
             counts[lab] = counts.get(lab, 0) + 1
         text = "; ".join(lab if n == 1 else f"{lab} x{n}" for lab, n in counts.items())
-        out.append((week, target, text))
+        nums = ",".join(str(i) for i, _lab in items)
+        out.append((week, target, nums, text))
     return out
 
 
-def marker_series(frame: Frame, fonts: dict, x_axis: int = 0, y_axis: int = 0, labels: bool = True) -> dict:
-    """An empty series carrying one vertical line per intervention, labelled."""
+def marker_series(frame: Frame, fonts: dict, x_axis: int = 0, y_axis: int = 0, world: str | None = None) -> dict:
+    """An empty series carrying one dashed vertical line per intervention, numbered above the plot.
+
+    The number matches the intervention log; the full text is in the line's tooltip and name.
+    Labels sit above the plot area, so they never run over the data or into the legend.
+    """
     data = []
-    for week, target, text in _merge_interventions(frame.interventions):
-        data.append(
-            {
-                "xAxis": week,
-                "name": text,
-                "lineStyle": {"color": target_colour(target), "type": "solid", "width": 2},
-                "label": {
-                    "show": labels,
-                    "formatter": text,
-                    "color": target_colour(target),
-                    "position": "insideEndTop",
-                    "fontSize": fonts["marker"],
-                    "fontWeight": "bold",
-                },
-            }
-        )
+    for week, target, nums, text in _merge_interventions(frame.interventions, world):
+        colour = target_colour(target)
+        data.append({
+            "xAxis": week,
+            "name": text,
+            "lineStyle": {"color": colour, "type": "dashed", "width": 2},
+            "label": {"show": True, "formatter": nums, "color": colour, "position": "end",
+                      "fontSize": fonts["marker"], "fontWeight": "bold"},
+        })
     return {
         "name": "interventions",
         "type": "line",
@@ -198,12 +230,17 @@ def marker_series(frame: Frame, fonts: dict, x_axis: int = 0, y_axis: int = 0, l
     }
 
 
+def _title(spec: ChartSpec, frame: Frame) -> str:
+    noisy = any(line.metric in _SMOOTHED for line in spec.lines)
+    return spec.title + (f" ({SMOOTH_WEEKS}-week mean)" if frame.smooth and noisy else "")
+
+
 def _base(spec: ChartSpec, frame: Frame, fonts: dict) -> dict:
     return {
         "animation": False,
-        "title": {"text": spec.title, "left": "center", "textStyle": {"fontSize": fonts["title"]}},
+        "title": {"text": _title(spec, frame), "left": "center", "textStyle": {"fontSize": fonts["title"]}},
         "tooltip": {"trigger": "axis"},
-        "legend": {"bottom": 0, "textStyle": {"fontSize": fonts["legend"]}, "itemWidth": 36},
+        "legend": {"bottom": 0, "textStyle": {"fontSize": fonts["legend"]}, "itemWidth": 30, "itemGap": 8},
     }
 
 
@@ -212,11 +249,26 @@ def _axis(name: str, fonts: dict, **kw) -> dict:
         "type": "value",
         "name": name,
         "nameTextStyle": {"fontSize": fonts["axis"]},
-        "axisLabel": {"fontSize": fonts["axis"]},
+        "axisLabel": {"fontSize": fonts["axis"], "hideOverlap": True},
         "scale": False,
     }
     d.update(kw)
     return d
+
+
+def _line(name: str, colour: str, axis: int, col: int, dashed: bool, single: bool) -> dict:
+    return {
+        "name": name,
+        "type": "line",
+        "showSymbol": single,  # one point (week 0) is drawn as a dot, so the start shows
+        "symbol": "circle",
+        "symbolSize": 8,
+        "yAxisIndex": axis,
+        "encode": {"x": 0, "y": col},
+        "lineStyle": {"color": colour, "width": 3, "type": "dashed" if dashed else "solid"},
+        "itemStyle": {"color": colour},
+        "connectNulls": True,
+    }
 
 
 def line_chart(spec: ChartSpec, frame: Frame, presentation: bool = False) -> dict:
@@ -225,123 +277,148 @@ def line_chart(spec: ChartSpec, frame: Frame, presentation: bool = False) -> dic
     opt = _base(spec, frame, fonts)
     cols = [_column(frame.weeks)]
     series = []
+    single = len(frame.weeks) < 2
     for w in WORLDS:
         for line in spec.lines:
-            cols.append(_column(frame.metric(w, line.metric)))
-            series.append(
-                {
-                    "name": f"{WORLD_SHORT[w]}: {line.label}",
-                    "type": "line",
-                    "showSymbol": False,
-                    "symbol": "none",
-                    "yAxisIndex": line.axis,
-                    "encode": {"x": 0, "y": len(cols) - 1},
-                    "lineStyle": {"color": WORLD_COLOURS[w], "width": 3, "type": "dashed" if line.dashed else "solid"},
-                    "itemStyle": {"color": WORLD_COLOURS[w]},
-                    "connectNulls": True,
-                }
-            )
-    source = [list(row) for row in zip(*cols)] if len(frame.weeks) else []
-    opt["dataset"] = {"source": source}
-    opt["grid"] = {"left": 64, "right": 64 if len(spec.axis_names) > 1 else 24, "top": 56, "bottom": 92}
-    opt["legend"]["data"] = [s["name"] for s in series]
-    opt["xAxis"] = _axis("week", fonts, min=0, max=x_max(frame.week), nameLocation="middle", nameGap=26)
-    opt["yAxis"] = [_axis(n, fonts, splitLine={"show": i == 0}) for i, n in enumerate(spec.axis_names)]
+            if line.metric == "cost_gap" and w != "npm":
+                continue  # the difference between the worlds is one line
+            scale = spec.scale[line.axis] if line.axis < len(spec.scale) else 1.0
+            cols.append(_column(frame.metric(w, line.metric), scale))
+            colour = BOTH_COLOUR if line.metric == "cost_gap" else WORLD_COLOURS[w]
+            label = line.label if line.metric == "cost_gap" else f"{WORLD_SHORT[w]}: {line.label}"
+            series.append(_line(label, colour, line.axis, len(cols) - 1, line.dashed, single))
+    series.extend(_band_series(spec, frame, cols))
+    opt["dataset"] = {"source": [list(row) for row in zip(*cols)] if len(frame.weeks) else []}
+    # Axis names sit above the intervention numbers (which sit just above the plot), so they never meet.
+    opt["grid"] = {"left": 16, "right": 16, "top": 48 + 2 * fonts["marker"], "bottom": 34 + 26 * _legend_rows(series, presentation),
+                   "containLabel": True}
+    opt["legend"]["data"] = [s["name"] for s in series if not s.get("_band")]
+    opt["xAxis"] = _x_axis(frame, fonts)
+    money = {"minInterval": 0.01} if spec.scale[0] >= 1e6 else {}
+    opt["yAxis"] = [_axis(n, fonts, splitLine={"show": i == 0}, nameGap=fonts["marker"] + 10, **money,
+                          nameTextStyle={"fontSize": fonts["axis"], "align": "left" if i == 0 else "right"})
+                    for i, n in enumerate(spec.axis_names)]
     series.append(marker_series(frame, fonts))
+    for s in series:
+        s.pop("_band", None)
     opt["series"] = series
     return opt
 
 
+def _legend_rows(series: list[dict], presentation: bool) -> int:
+    return 2 if presentation or len(series) > 4 else 1
+
+
+def _band_series(spec: ChartSpec, frame: Frame, cols: list) -> list[dict]:
+    """The range over the extra seeds ("How sure are we?") as a shaded band per world: an
+    invisible lower line and the band's height stacked on it."""
+    out = []
+    line = spec.lines[0]
+    if not frame.band or line.metric != "cumulative_cost":
+        return out
+    for w in WORLDS:
+        b = frame.band.get(w, {})
+        if "lo" not in b or len(b["lo"]) == 0:
+            continue
+        n = len(frame.weeks)
+        lo = np.full(n, np.nan)
+        hi = np.full(n, np.nan)
+        lo[: len(b["lo"])], hi[: len(b["hi"])] = b["lo"], b["hi"]
+        cols.append(_column(lo, spec.scale[0]))
+        cols.append(_column(hi - lo, spec.scale[0]))
+        stack = f"band-{w}"
+        base = {"type": "line", "showSymbol": False, "stack": stack, "yAxisIndex": 0, "silent": True,
+                "lineStyle": {"width": 0}, "_band": True, "connectNulls": False, "tooltip": {"show": False}}
+        out.append({**base, "name": f"{WORLD_SHORT[w]}: band low", "encode": {"x": 0, "y": len(cols) - 2}})
+        out.append({**base, "name": f"{WORLD_SHORT[w]}: range over {frame.band_towns} towns",
+                    "encode": {"x": 0, "y": len(cols) - 1},
+                    "areaStyle": {"color": _rgba(WORLD_COLOURS[w], 0.22)}})
+    return out
+
+
 def stacked_chart(spec: ChartSpec, frame: Frame, presentation: bool = False) -> dict:
-    """Cost components stacked, NPM left and local teams right, same y scale.
+    """Cost components stacked, NPM left and local teams right, same y scale, in € thousands.
 
     The stacking is done here (running totals) and drawn back to front with
-    opaque tints: ECharts' own stacking would stack the week axis, since both
-    axes are numeric.
+    opaque tints; the legend under the chart names the layers, so no label
+    runs over the other panel. Each panel carries only the markers of the
+    interventions that changed its world.
     """
     fonts = font_sizes(presentation)
     opt = _base(spec, frame, fonts)
     weeks = [int(x) for x in frame.weeks]
-    series = []
+    series, legend = [], []
     ymax = 0.0
+    single = len(weeks) < 2
     for gi, w in enumerate(WORLDS):
         running = np.zeros(len(weeks))
         layers = []
         for li, line in enumerate(spec.lines):
-            part = np.nan_to_num(frame.metric(w, line.metric))
+            part = np.nan_to_num(frame.metric(w, line.metric)) / spec.scale[0]
             running = running + part
             if li == 0 or part.any():  # a component that is zero all along is left out
                 layers.append((li, line, running.copy()))
         for li, line, top in reversed(layers):  # the tallest (total) first, at the back
             colour = _tint(WORLD_COLOURS[w], _STACK_ALPHA[li % len(_STACK_ALPHA)])
-            series.append(
-                {
-                    "name": f"{WORLD_SHORT[w]}: {line.label}",
-                    "type": "line",
-                    "showSymbol": False,
-                    "symbol": "none",
-                    "xAxisIndex": gi,
-                    "yAxisIndex": gi,
-                    "data": [[x, y] for x, y in zip(weeks, _column(top))],
-                    "lineStyle": {"width": 1, "color": WORLD_COLOURS[w]},
-                    "areaStyle": {"color": colour, "opacity": 1},
-                    "itemStyle": {"color": colour},
-                    "endLabel": {"show": True, "formatter": line.label, "fontSize": fonts["axis"] - 1,
-                                 "color": "#333"},
-                    "labelLayout": {"hideOverlap": True},
-                }
-            )
+            name = f"{WORLD_SHORT[w]}: {line.label}"
+            legend.insert(0 if gi == 0 else len(legend), name)
+            series.append({
+                "name": name, "type": "line", "showSymbol": single, "symbol": "circle", "symbolSize": 8,
+                "xAxisIndex": gi, "yAxisIndex": gi,
+                "data": [[x, y] for x, y in zip(weeks, _column(top))],
+                "lineStyle": {"width": 1, "color": WORLD_COLOURS[w]},
+                "areaStyle": {"color": colour, "opacity": 1},
+                "itemStyle": {"color": colour},
+            })
         if len(running):
             ymax = max(ymax, float(np.nanmax(running)))
-    opt["tooltip"] = {"trigger": "axis"}
+    top = nice_ceiling(ymax * 1.02) if ymax > 0 else 1.0
     opt["grid"] = [
-        {"left": 64, "width": "33%", "top": 64, "bottom": 60},
-        {"right": 64, "width": "33%", "top": 64, "bottom": 60},
+        {"left": 16, "right": "53%", "top": 54 + 2 * fonts["marker"], "bottom": 40 + 24 * (3 if presentation else 2), "containLabel": True},
+        {"left": "53%", "right": 16, "top": 54 + 2 * fonts["marker"], "bottom": 40 + 24 * (3 if presentation else 2), "containLabel": True},
     ]
-    top = _round(ymax * 1.05) if ymax > 0 else None
-    opt["xAxis"] = [
-        _axis("week", fonts, gridIndex=i, min=0, max=x_max(frame.week), nameLocation="middle", nameGap=26)
-        for i in range(2)
-    ]
+    opt["xAxis"] = [_x_axis(frame, fonts, gridIndex=i) for i in range(2)]
     opt["yAxis"] = [
-        _axis(spec.axis_names[0] if i == 0 else "", fonts, gridIndex=i, min=0, **({"max": top} if top else {}))
+        _axis(spec.axis_names[0] if i == 0 else "", fonts, gridIndex=i, min=0, max=top, interval=top / 5, nameGap=fonts["marker"] + 10,
+              nameTextStyle={"fontSize": fonts["axis"], "align": "left"})
         for i in range(2)
     ]
     opt["title"] = [
         opt["title"],
-        {"text": WORLD_SHORT["npm"], "left": "22%", "top": 30, "textStyle": {"color": WORLD_COLOURS["npm"], "fontSize": fonts["legend"]}},
-        {"text": WORLD_SHORT["local_teams"], "left": "70%", "top": 30, "textStyle": {"color": WORLD_COLOURS["local_teams"], "fontSize": fonts["legend"]}},
+        {"text": WORLD_SHORT["npm"], "left": "24%", "top": fonts["title"] + 14, "textAlign": "center",
+         "textStyle": {"color": WORLD_COLOURS["npm"], "fontSize": fonts["legend"]}},
+        {"text": WORLD_SHORT["local_teams"], "left": "76%", "top": fonts["title"] + 14, "textAlign": "center",
+         "textStyle": {"color": WORLD_COLOURS["local_teams"], "fontSize": fonts["legend"]}},
     ]
-    opt["legend"] = {"show": False}  # each layer is labelled at its right end instead
-    series.append(marker_series(frame, fonts, 0, 0, labels=True))
-    series.append(marker_series(frame, fonts, 1, 1, labels=False))
+    opt["legend"].update({"data": legend, "itemWidth": 18})
+    series.append(marker_series(frame, fonts, 0, 0, world="npm"))
+    series.append(marker_series(frame, fonts, 1, 1, world="local_teams"))
     opt["series"] = series
     return opt
 
 
 def goodhart_chart(frame: Frame, presentation: bool = False) -> dict:
-    """Reported KPI against real outcome, with NPM's gap shaded."""
+    """Reported KPI against real outcome, with the gap between NPM's two lines shaded.
+
+    The shading is an invisible line at the lower of NPM's two lines with the gap
+    stacked on top of it, on the same axis, so the band lies exactly between them.
+    """
     spec = CHARTS["goodhart"]
     opt = line_chart(spec, frame, presentation)
-    gap = frame.metric("npm", "reported_kpi") - frame.metric("npm", "real_outcome")
-    opt["dataset"]["source"] = [row + [_round(float(g))] for row, g in zip(opt["dataset"]["source"], gap)]
-    gap_col = 1 + 2 * len(spec.lines)
-    opt["yAxis"].append(_axis("NPM gap (KPI - real)", font_sizes(presentation), splitLine={"show": False}))
-    opt["series"].insert(
-        -1,
-        {
-            "name": "NPM: gap (KPI minus real)",
-            "type": "line",
-            "showSymbol": False,
-            "yAxisIndex": 1,
-            "encode": {"x": 0, "y": gap_col},
-            "lineStyle": {"width": 0},
-            "areaStyle": {"color": _rgba(WORLD_COLOURS["npm"], 0.18)},
-            "itemStyle": {"color": _rgba(WORLD_COLOURS["npm"], 0.5)},
-            "connectNulls": True,
-        },
-    )
-    opt["grid"]["right"] = 64
+    kpi, real = frame.metric("npm", "reported_kpi"), frame.metric("npm", "real_outcome")
+    low = np.fmin(kpi, real)
+    gap = np.abs(kpi - real)
+    src = opt["dataset"]["source"]
+    opt["dataset"]["source"] = [row + [_round(float(lo)), _round(float(g))] for row, lo, g in zip(src, low, gap)]
+    ncol = 1 + 2 * len(spec.lines)
+    common = {"type": "line", "showSymbol": False, "yAxisIndex": 0, "stack": "npm-gap", "silent": True,
+              "lineStyle": {"width": 0}, "connectNulls": True}
+    opt["series"][-1:-1] = [
+        {**common, "name": "NPM gap base", "encode": {"x": 0, "y": ncol}, "tooltip": {"show": False}},
+        {**common, "name": "NPM: gap (KPI vs real)", "encode": {"x": 0, "y": ncol + 1},
+         "areaStyle": {"color": _rgba(WORLD_COLOURS["npm"], 0.22)}, "itemStyle": {"color": _rgba(WORLD_COLOURS["npm"], 0.5)}},
+    ]
+    opt["legend"]["data"] = opt["legend"]["data"] + ["NPM: gap (KPI vs real)"]
     return opt
 
 

@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass
 from html import escape
 
+from .theme import BOTH_COLOUR, DOMAIN_COLOURS, WORLD_COLOURS
+
 
 @dataclass(frozen=True)
 class Loop:
@@ -36,7 +38,7 @@ LOOPS: tuple[Loop, ...] = (
         "A service that deals with one slice of a life leaves the rest unsolved, so the person comes back "
         "(failure demand). The extra contacts fill the diary, leaving less time per person, so even more is "
         "handled in pieces. Watch the dashed failure-demand line climb under NPM.",
-        "#D55E00",
+        WORLD_COLOURS["npm"],
     ),
     Loop(
         "thresholds",
@@ -48,7 +50,7 @@ LOOPS: tuple[Loop, ...] = (
         "To save money the threshold for help is raised, so fewer people get help early; their needs "
         "escalate until they become crises (A&E, eviction), which cost far more and squeeze the budget again. "
         "Apply 'Cut budget 20%' and watch the crisis band of the cost chart.",
-        "#E69F00",
+        DOMAIN_COLOURS[0],
     ),
     Loop(
         "turnover",
@@ -59,7 +61,7 @@ LOOPS: tuple[Loop, ...] = (
         "staff",
         "More work per worker raises stress; stressed staff go sick or leave; fewer staff means more work for "
         "those who stay. Watch stress and turnover after a cut or a recession.",
-        "#CC79A7",
+        DOMAIN_COLOURS[3],
     ),
     Loop(
         "relationships",
@@ -71,7 +73,7 @@ LOOPS: tuple[Loop, ...] = (
         "When the same people keep working with someone they build trust; people then tell the whole story, "
         "so help fits and works; solved problems free time for relationships. This is the local teams' "
         "virtuous circle: watch their wellbeing, especially the worst-off 10%.",
-        "#0072B2",
+        WORLD_COLOURS["local_teams"],
     ),
     Loop(
         "community",
@@ -82,7 +84,7 @@ LOOPS: tuple[Loop, ...] = (
         "community",
         "Neighbours who know each other help each other; help makes people resilient, so fewer needs escalate "
         "and people have more to give back, which strengthens ties. Try 'Invest in community'.",
-        "#009E73",
+        DOMAIN_COLOURS[2],
     ),
     Loop(
         "goodhart",
@@ -94,7 +96,7 @@ LOOPS: tuple[Loop, ...] = (
         "Pressure to hit a target is met most cheaply by changing what is counted (closing cases early, "
         "cherry-picking), so the KPI looks better and the pressure to change anything real goes away, while real "
         "outcomes do not improve. Raise target pressure and watch the gap in the Goodhart panel.",
-        "#56B4E9",
+        DOMAIN_COLOURS[1],
     ),
 )
 LOOPS_BY_KEY = {lp.key: lp for lp in LOOPS}
@@ -120,14 +122,27 @@ def loop_svg(loop: Loop, size: int = 340, highlight: bool = False) -> str:
     angles = [-math.pi / 2 + 2 * math.pi * i / n for i in range(n)]
     pts = [(cx + r * math.cos(a), cy + r * math.sin(a)) for a in angles]
     mid = f"m{loop.key}"
+    boxes = []
+    for (x, y), label in zip(pts, loop.nodes):
+        lines = _wrap(label)
+        h = 16 * len(lines) + 6
+        w = max(len(s) for s in lines) * 7.8 + 14
+        boxes.append((x, y, w, h, lines))
+    # The picture's frame holds every node box whole, so none is cut at the card's edge.
+    x_lo = min([0.0] + [x - w / 2 - 3 for x, y, w, h, _ in boxes])
+    x_hi = max([float(size)] + [x + w / 2 + 3 for x, y, w, h, _ in boxes])
+    y_lo = min([0.0] + [y - h / 2 - 3 for x, y, w, h, _ in boxes])
+    y_hi = max([size + 12.0] + [y + h / 2 + 3 for x, y, w, h, _ in boxes])
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size + 12}" width="100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x_lo:.1f} {y_lo:.1f} {x_hi - x_lo:.1f} {y_hi - y_lo:.1f}" '
+        f'width="100%" '
         f'role="img" aria-label="{escape(loop.title)} causal loop" data-loop="{loop.key}">',
         f'<defs><marker id="{mid}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{loop.colour}"/></marker></defs>',
     ]
     if highlight:
-        parts.append(f'<rect x="1" y="1" width="{size - 2}" height="{size + 10}" rx="12" fill="none" '
+        parts.append(f'<rect x="{x_lo + 1:.1f}" y="{y_lo + 1:.1f}" width="{x_hi - x_lo - 2:.1f}" '
+                     f'height="{y_hi - y_lo - 2:.1f}" rx="12" fill="none" '
                      f'stroke="{loop.colour}" stroke-width="3"/>')
     gap = 0.42  # radians kept clear around each node for its label
     for i in range(n):
@@ -147,16 +162,13 @@ def loop_svg(loop: Loop, size: int = 340, highlight: bool = False) -> str:
             f'<text x="{sx:.1f}" y="{sy + 5:.1f}" text-anchor="middle" font-size="17" font-weight="bold" '
             f'fill="{loop.colour}">{escape(loop.signs[i])}</text>'
         )
-    for (x, y), label in zip(pts, loop.nodes):
-        lines = _wrap(label)
-        h = 16 * len(lines) + 6
-        w = max(len(s) for s in lines) * 7.2 + 12
+    for x, y, w, h, lines in boxes:
         parts.append(f'<rect x="{x - w / 2:.1f}" y="{y - h / 2:.1f}" width="{w:.1f}" height="{h:.1f}" rx="6" '
-                     f'fill="white" stroke="#444" stroke-width="1"/>')
+                     f'fill="white" stroke="{BOTH_COLOUR}" stroke-width="1"/>')
         for k, s in enumerate(lines):
             ty = y - h / 2 + 16 * (k + 1)
             parts.append(f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="13" '
-                         f'fill="#111">{escape(s)}</text>')
+                         f'fill="{BOTH_COLOUR}">{escape(s)}</text>')
     parts.append(f'<text x="{cx:.1f}" y="{cy + 12:.1f}" text-anchor="middle" font-size="34" font-weight="bold" '
                  f'fill="{loop.colour}">{loop.kind}</text>')
     parts.append("</svg>")

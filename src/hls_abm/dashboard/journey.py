@@ -10,12 +10,13 @@ them and works on the whole person.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from .theme import DOMAIN_COLOURS, WORLD_COLOURS, WORLD_SHORT, WORLDS, font_sizes
+from .theme import BOTH_COLOUR, DOMAIN_COLOURS, WORLD_COLOURS, WORLD_SHORT, WORLDS, font_sizes
 
 #: Event names from the model in the order they are drawn (top to bottom), with
 #: what they mean for the citizen.
@@ -130,8 +131,18 @@ def pick_complex(models: dict, turn: int = 0, level: float = 0.3, candidates: in
     return ranked[turn % len(ranked)][3]
 
 
-def journey_option(j: WorldJourney, presentation: bool = False, domains: tuple[str, ...] | None = None) -> dict:
-    """Needs (top) and events (bottom) of one world, in one ECharts option."""
+def need_max(j: "Journey") -> float:
+    """The top of the need axis for both worlds' charts (the same scale side by side)."""
+    top = 0.0
+    for wj in j.worlds.values():
+        if len(wj.needs):
+            top = max(top, float(np.nanmax(wj.needs.to_numpy(dtype=float))))
+    return max(0.5, math.ceil(top * 4 * 1.05) / 4)
+
+
+def journey_option(j: WorldJourney, presentation: bool = False, domains: tuple[str, ...] | None = None,
+                   y_max: float | None = None) -> dict:
+    """Needs (top) and events (bottom) of one world, in one ECharts option (``y_max``: the shared need scale)."""
     fonts = font_sizes(presentation)
     colour = WORLD_COLOURS[j.world]
     needs = j.needs
@@ -168,7 +179,7 @@ def journey_option(j: WorldJourney, presentation: bool = False, domains: tuple[s
                 "symbol": _SYMBOLS.get(e, "circle"),
                 "symbolSize": 12 if e == "crisis" else 9,
                 "data": pts,
-                "itemStyle": {"color": "#000000" if e == "crisis" else colour, "opacity": 0.8},
+                "itemStyle": {"color": BOTH_COLOUR if e == "crisis" else colour, "opacity": 0.8},
                 "tooltip": {"formatter": "{b}"},
             }
         )
@@ -192,7 +203,8 @@ def journey_option(j: WorldJourney, presentation: bool = False, domains: tuple[s
              "nameGap": 24, "axisLabel": {"fontSize": fonts["axis"]}},
         ],
         "yAxis": [
-            {"type": "value", "gridIndex": 0, "min": 0, "name": "need", "axisLabel": {"fontSize": fonts["axis"]}},
+            {"type": "value", "gridIndex": 0, "min": 0, "name": "need", "axisLabel": {"fontSize": fonts["axis"]},
+             **({"max": y_max, "interval": y_max / 4} if y_max else {})},
             {"type": "category", "gridIndex": 1, "data": [event_label(c) for c in cats], "inverse": True,
              "axisLabel": {"fontSize": fonts["axis"] - 1, "interval": 0}},
         ],

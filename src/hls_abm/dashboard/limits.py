@@ -155,14 +155,9 @@ class Sessions:
         with self._lock:
             if self._open.pop(id(state), None) is None:
                 return
-        ctrl = getattr(state, "ctrl", None)
-        if ctrl is not None:
-            ctrl.pause(notify=False)
-            ctrl.wait_idle(10.0)
-            ctrl.on_change = None
-            ctrl.models = {}
-            ctrl.history = {w: {} for w in ctrl.history}
-            ctrl.weeks = []
+        close = getattr(state, "close", None)
+        if close is not None:  # the tab's own close: stops its run and its background towns, drops its worlds
+            close()
         collect()
 
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .theme import WORLD_COLOURS, WORLD_SHORT, WORLDS
+from .theme import BOTH_COLOUR, WORLD_COLOURS, WORLD_SHORT, WORLDS
 
-CRISIS_COLOUR = "#000000"
+CRISIS_COLOUR = BOTH_COLOUR
 WELLBEING_CMAP = "viridis"  # perceptually uniform, colour-blind safe
 
 
@@ -120,7 +120,7 @@ class NetworkRenderer:
         self.canvas = FigureCanvasAgg(self.fig)
         self.axes = {}
         for i, w in enumerate(WORLDS):
-            ax = self.fig.add_axes((0.005 + 0.5 * i, 0.07, 0.49, 0.83))
+            ax = self.fig.add_axes((0.005 + 0.5 * i, 0.15, 0.49, 0.75))
             ax.set_xlim(-0.01, 1.01)
             ax.set_ylim(-0.01, 1.01)
             ax.set_xticks([])
@@ -128,7 +128,7 @@ class NetworkRenderer:
             for s in ax.spines.values():
                 s.set_color(WORLD_COLOURS[w])
                 s.set_linewidth(3)
-            ax.set_title(WORLD_SHORT[w], color=WORLD_COLOURS[w], fontsize=16, fontweight="bold", pad=4)
+            ax.set_title(WORLD_SHORT[w], color=WORLD_COLOURS[w], fontsize=20, fontweight="bold", pad=4)
             self.axes[w] = ax
         self._bg = None
         self._bg_key = None
@@ -147,13 +147,27 @@ class NetworkRenderer:
                 [], [], s=size * 6, facecolors="none", edgecolors=CRISIS_COLOUR, linewidths=1.6, zorder=4, animated=True,
             )
             self._texts[w] = ax.text(
-                0.5, -0.015, "", transform=ax.transAxes, va="top", ha="center", fontsize=13, animated=True,
+                0.5, -0.015, "", transform=ax.transAxes, va="top", ha="center", fontsize=16, animated=True,
                 color=WORLD_COLOURS[w],
             )
         self.fig.text(
-            0.5, 0.965, "dots: citizens coloured by wellbeing (dark = low, yellow = high); black rings: crisis this week; "
-            "tinted patches: who serves the neighbourhood", ha="center", fontsize=11, color="#333333",
+            0.5, 0.962, "dots: citizens coloured by wellbeing; rings: crisis this week; "
+            "tinted patches: who serves the neighbourhood", ha="center", fontsize=15, color=BOTH_COLOUR,
         )
+        self._colour_scale()
+
+    def _colour_scale(self) -> None:
+        """The wellbeing colour scale under the two worlds."""
+        from matplotlib import colormaps
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import Normalize
+
+        cax = self.fig.add_axes((0.3, 0.035, 0.4, 0.03))
+        bar = self.fig.colorbar(ScalarMappable(Normalize(0, 1), colormaps[WELLBEING_CMAP]), cax=cax,
+                                orientation="horizontal")
+        bar.set_ticks([0, 0.25, 0.5, 0.75, 1.0])
+        bar.ax.tick_params(labelsize=13)
+        cax.set_title("wellbeing (0 = very low, 1 = very high)", fontsize=14, pad=3)
 
     # -- background: patches and ties ------------------------------------
     def _draw_background(self, systems: dict[str, np.ndarray], edges: tuple[np.ndarray, np.ndarray, np.ndarray] | None):
@@ -167,7 +181,7 @@ class NetworkRenderer:
             sysarr = systems.get(w, np.array([]))
             for nb, (x0, y0, bw, bh) in self.layout.boxes.items():
                 kind = str(sysarr[nb]) if nb < len(sysarr) else w
-                colour = WORLD_COLOURS.get(kind, "#999999")
+                colour = WORLD_COLOURS.get(kind, BOTH_COLOUR)
                 p = FancyBboxPatch(
                     (x0 + 0.006, y0 + 0.006), bw - 0.012, bh - 0.012, boxstyle="round,pad=0,rounding_size=0.015",
                     facecolor=colour, alpha=0.10, edgecolor=colour, linewidth=1.5, zorder=1,
@@ -175,7 +189,7 @@ class NetworkRenderer:
                 ax.add_patch(p)
                 self._patches.append(p)
                 t = ax.text(x0 + 0.012, y0 + bh - 0.012, f"{nb}: {'local team' if kind == 'local_teams' else 'NPM silos'}",
-                            fontsize=9, color=colour, va="top", ha="left", zorder=2)
+                            fontsize=12, color=colour, va="top", ha="left", zorder=2)
                 self._patches.append(t)
             if edges is not None:
                 src, dst, strength = edges

@@ -12,7 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .controller import OVERRIDE_FIELDS, Settings
+from hls_abm import LEVERS, SCENARIOS
+from hls_abm.params import SCENARIO_DOCS
+
+from .settings import OVERRIDE_FIELDS, Settings, model_default
 
 _SKIP = {"local_teams", "pilot"}
 _DROP = {"system", "local_team_share"}
@@ -28,20 +31,26 @@ _NAMES = {
 }
 
 
+#: What the "custom amount" menu shows for each lever and its amount.
+LEVER_TITLES = {
+    "budget_cut": "Cut the budget",
+    "raise_threshold": "Raise (or lower) eligibility thresholds",
+    "target_pressure": "Set target pressure",
+    "recession": "Recession",
+    "switch_to_local_teams": "Switch neighbourhoods to local teams",
+    "community_investment": "Invest in the community",
+}
+ARG_TITLES = {
+    "percent": "Cut (% of budget)",
+    "delta": "Change in threshold",
+    "value": "Target pressure",
+    "severity": "Severity",
+    "share": "Share of all neighbourhoods",
+    "amount": "Investment (strength added)",
+}
+
 def _scenarios() -> dict[str, dict[str, Any]]:
-    try:
-        from hls_abm import SCENARIOS
-    except Exception:  # pragma: no cover - model not importable
-        return {"npm": {}}
     return {k: v for k, v in SCENARIOS.items() if k not in _SKIP}
-
-
-def _docs() -> dict[str, str]:
-    try:
-        from hls_abm.params import SCENARIO_DOCS
-    except Exception:  # pragma: no cover
-        return {}
-    return dict(SCENARIO_DOCS)
 
 
 def preset_names() -> dict[str, str]:
@@ -53,16 +62,12 @@ def preset_doc(key: str) -> str:
     if key == "transition":
         return ("The NPM world switches its neighbourhoods to local teams during its second year "
                 "(the local teams world is local from the start).")
-    return _docs().get(key, "")
+    return SCENARIO_DOCS.get(key, "")
 
 
 def slider_defaults() -> dict[str, float]:
     """The model's own defaults for the slider parameters."""
-    try:
-        from hls_abm import PARAMS
-    except Exception:  # pragma: no cover
-        return {}
-    return {k: PARAMS[k].default for k in OVERRIDE_FIELDS if k in PARAMS}
+    return {k: model_default(k) for k in OVERRIDE_FIELDS}
 
 
 def scenario_overrides(key: str) -> dict[str, Any]:
@@ -84,25 +89,6 @@ def settings_for(key: str, base: Settings | None = None) -> Settings:
     )
 
 
-def slider_ranges() -> dict[str, tuple[float, float]]:
-    """Allowed (low, high) per slider, from the model's parameter table."""
-    try:
-        from hls_abm import PARAMS
-    except Exception:  # pragma: no cover
-        return {}
-    return {k: (float(PARAMS[k].low), float(PARAMS[k].high)) for k in OVERRIDE_FIELDS if k in PARAMS}
-
-
 def lever_defaults() -> dict[str, tuple[str, float, float, float, str]]:
     """Lever name -> (argument, default, low, high, description) from hls_abm.LEVERS."""
-    try:
-        from hls_abm import LEVERS
-    except Exception:  # pragma: no cover
-        return {}
-    out = {}
-    for name, lv in LEVERS.items():
-        if isinstance(lv, str):
-            out[name] = ("", 0.0, 0.0, 0.0, lv)
-        else:
-            out[name] = (lv.arg, float(lv.default), float(lv.low), float(lv.high), lv.doc)
-    return out
+    return {name: (lv.arg, float(lv.default), float(lv.low), float(lv.high), lv.doc) for name, lv in LEVERS.items()}

@@ -30,7 +30,7 @@ def target_short(target: str) -> str:
 
 
 def font_sizes(presentation: bool) -> dict[str, int]:
-    """Chart font sizes; presentation mode is read from the back of a room."""
+    """Chart font sizes; presentation mode is read from the back of a room (at least 18 px)."""
     if presentation:
-        return {"title": 22, "axis": 16, "legend": 16, "marker": 14, "height": 380}
-    return {"title": 15, "axis": 12, "legend": 12, "marker": 11, "height": 290}
+        return {"title": 24, "axis": 18, "legend": 18, "marker": 18, "height": 400}
+    return {"title": 15, "axis": 12, "legend": 12, "marker": 12, "height": 300}
