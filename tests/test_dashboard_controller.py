@@ -278,3 +278,24 @@ def test_transition_schedule_is_marked():
     c.step(110)  # the switch starts at week 52 and takes a year
     sched = [iv for iv in c.interventions if "scheduled" in iv.label]
     assert sched and all(iv.target == "npm" and iv.week >= 52 for iv in sched)
+
+
+def test_the_assumption_set_reaches_the_worlds_and_is_shown():
+    from hls_abm.dashboard.settings import ASSUMPTION_SETS
+
+    assert ASSUMPTION_SETS == ("structural", "evidence", "claims")
+    c = Controller(Settings(n_citizens=N, assumptions="structural", target_pressure=0.0))
+    assert all(m.p["assumptions"] == "structural" for m in c.models.values())
+    assert c.models["local_teams"].p["strengths_gain"] == 0.0  # a direction-tier effect, neutral in this set
+    assert "structural" in c.describe_world()
+    c.close()
+
+
+def test_choosing_an_assumption_set_moves_the_sliders_it_sets():
+    from hls_abm.dashboard.state import DashboardState
+
+    state = DashboardState({"n": N}, build=False)
+    state.choose_assumptions("structural")
+    form = state.form.value
+    assert form.assumptions == "structural" and form.target_pressure == 0.0 and form.eligibility_threshold == 0.375
+    assert "assumptions" in state.pending_changes()

@@ -98,3 +98,15 @@ def test_the_table_lists_every_difference_with_its_tier():
     table = assumptions_table()
     for d in DIFFERENCES:
         assert f"| {d.effect} |" in table and d.tier in table
+
+
+def test_the_cli_prints_the_table_and_compares_under_every_set(capsys):
+    from hls_abm.cli import main
+
+    assert main(["assumptions"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| {d.effect} |" in out for d in DIFFERENCES)
+    assert main(["compare", "npm", "local_teams", "--steps", "3", "--citizens", "100", "--quiet",
+                 "--set", "warmup_weeks=2", "--assumptions", "all"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"assumptions = {a}" in out for a in ("structural", "evidence", "claims"))

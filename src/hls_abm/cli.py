@@ -20,8 +20,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from .differences import assumptions_table
 from .params import (
+    ASSUMPTION_SETS,
     PARAMS,
+    TIERS,
     SCENARIO_DOCS,
     SCENARIOS,
     ParameterError,
@@ -219,16 +222,30 @@ def cmd_compare(args) -> int:
     overrides = _set_pairs(args.set)
     if args.citizens is not None:
         overrides["n_citizens"] = args.citizens
+    sets = list(ASSUMPTION_SETS) if args.assumptions == "all" else [args.assumptions]
     for scenario in args.scenarios:
-        validate_params(scenario, **overrides)
+        for a in sets:
+            validate_params(scenario, **{**overrides, "assumptions": a})
     out = check_output_path(args.out)
-    for scenario in args.scenarios:
-        frames[scenario] = _run(scenario, overrides, args.steps, args.seed, scenario, not args.quiet).metrics()
-    print(f"Twin worlds: same seed ({args.seed}), same people, same life events; {args.steps} weeks.\n")
-    print(summary_table(frames).to_string())
+    print(f"Twin worlds: same seed ({args.seed}), same people, same life events; {args.steps} weeks.")
+    tables = {}
+    for a in sets:
+        frames = {sc: _run(sc, {**overrides, "assumptions": a}, args.steps, args.seed, f"{sc} ({a})",
+                           not args.quiet).metrics() for sc in args.scenarios}
+        print(f"\nassumptions = {a}: {ASSUMPTION_SETS[a]}\n")
+        print(summary_table(frames).to_string())
+        tables[a] = pd.concat(frames, names=["scenario"])
     if out is not None:
-        write_table(pd.concat(frames, names=["scenario"]), out)
+        write_table(pd.concat(tables, names=["assumptions"]), out)
         print(f"\nwrote {out}")
+    return 0
+
+
+def cmd_assumptions(args) -> int:
+    """Every difference between the systems, from the code (hls_abm.differences)."""
+    print(f"What differs between NPM and local teams, under assumptions = {args.assumptions}:\n")
+    print(assumptions_table(args.assumptions))
+    print("\nTiers: " + "; ".join(f"{k}: {v}" for k, v in TIERS.items()))
     return 0
 
 
@@ -265,7 +282,13 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("compare", help="run twin worlds side by side and print a summary table")
     c.add_argument("scenarios", nargs="+")
     c.add_argument("--out", help="optional .csv/.parquet of both weekly tables")
+    c.add_argument("--assumptions", choices=(*ASSUMPTION_SETS, "all"), default="evidence",
+                   help="which sizes the differences between the systems take; 'all' runs each set")
     common(c)
+
+    a = sub.add_parser("assumptions", help="print every difference between the systems, with its evidence tier")
+    a.add_argument("--assumptions", choices=tuple(ASSUMPTION_SETS), default="evidence")
+    a.set_defaults(func=cmd_assumptions)
     c.set_defaults(func=cmd_compare)
 
     s = sub.add_parser("scenarios", help="list presets and their parameters")

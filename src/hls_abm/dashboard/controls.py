@@ -11,9 +11,19 @@ from typing import Callable
 
 import solara
 
+from hls_abm.differences import ASSUMPTION_SETS as ASSUMPTION_DOCS
+
 from .options import check_seed
 from .presets import ARG_TITLES, LEVER_TITLES, lever_defaults, preset_doc, preset_names
-from .settings import CITIZENS_RANGE, CITIZENS_STEP, DEFAULT_SEED, RENDER_EVERY_RANGE, SPEED_RANGE, slider_ranges
+from .settings import (
+    ASSUMPTION_SETS,
+    CITIZENS_RANGE,
+    CITIZENS_STEP,
+    DEFAULT_SEED,
+    RENDER_EVERY_RANGE,
+    SPEED_RANGE,
+    slider_ranges,
+)
 from .state import DashboardState
 from .theme import WORLD_SHORT, WORLDS
 
@@ -165,6 +175,9 @@ def SettingsPanel(state: DashboardState):
             solara.SliderFloat(f"{label}: {getattr(form, name):.2f}", value=float(getattr(form, name)), min=s_lo,
                                max=s_hi, step=0.05 if s_hi <= 1 else 0.1, thumb_label=True,
                                on_value=lambda v, name=name: state.set_field(name, float(v)))
+        solara.Select(f"Assumption set: {form.assumptions}", value=form.assumptions, values=list(ASSUMPTION_SETS),
+                      on_value=lambda v: state.choose_assumptions(str(v)), classes=["hls-assumptions"])
+        solara.Text(ASSUMPTION_DOCS.get(form.assumptions, ""), classes=["hls-note"])
         solara.InputText(f"Seed (whole number or word; empty = {DEFAULT_SEED})", value=str(form.seed),
                          on_value=lambda v: state.set_field("seed", str(v)), continuous_update=False,
                          error=seed_problem or False, classes=["hls-seed"])

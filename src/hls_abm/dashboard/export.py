@@ -17,7 +17,7 @@ from __future__ import annotations
 from hls_abm import __version__
 
 from .controller import Controller
-from .settings import ASSUMPTION_SETS, OVERRIDE_FIELDS
+from .settings import OVERRIDE_FIELDS
 
 
 def run_identity(ctrl: Controller) -> dict:
@@ -26,7 +26,6 @@ def run_identity(ctrl: Controller) -> dict:
     ident = {"scenario": s.scenario, "n_citizens": int(s.n_citizens), "seed": s.seed, "seed_value": s.seed_value}
     ident.update({k: getattr(s, k) for k in OVERRIDE_FIELDS})
     # The assumption set (issue 9) is not a model option yet: the column says so until it is.
-    ident["assumptions"] = getattr(s, "assumptions", "model default") if ASSUMPTION_SETS else "model default"
     ident["hls_abm_version"] = __version__
     return ident
 

@@ -24,6 +24,7 @@ OVERRIDE_FIELDS = (
     "eligibility_threshold",
     "target_pressure",
     "community_strength",
+    "assumptions",
 )
 
 #: Settings a facilitator can change; they take effect at the next Reset.
@@ -46,11 +47,9 @@ RENDER_EVERY_RANGE = (1, 26)
 DEFAULT_SEED = 42
 
 # --- The assumption set (issue 9) ------------------------------------------------------
-# When the model gains ``assumptions="structural" | "evidence" | "claims"`` (default
-# "evidence"), it goes here: add ``"assumptions"`` to OVERRIDE_FIELDS (so it reaches
-# twin_worlds), a field on Settings whose default is PARAMS["assumptions"].default,
-# and a menu in components.SettingsPanel. Not done yet: the model has no such option.
-ASSUMPTION_SETS: tuple[str, ...] = ()
+#: Which sizes the differences between the systems take (hls_abm.differences); the room sees
+#: which one it is looking at, and the facilitator can switch it (same seed, at Reset).
+ASSUMPTION_SETS: tuple[str, ...] = tuple(PARAMS["assumptions"].choices)
 
 
 def model_default(name: str) -> Any:
@@ -60,7 +59,7 @@ def model_default(name: str) -> Any:
 
 def slider_ranges() -> dict[str, tuple[float, float]]:
     """Allowed (low, high) per slider, from the model's parameter table."""
-    return {k: (float(PARAMS[k].low), float(PARAMS[k].high)) for k in OVERRIDE_FIELDS}
+    return {k: (float(PARAMS[k].low), float(PARAMS[k].high)) for k in OVERRIDE_FIELDS if PARAMS[k].kind == "float"}
 
 
 def neighbourhoods(n_citizens: int) -> int:
@@ -84,6 +83,7 @@ class Settings:
     eligibility_threshold: float = _default("eligibility_threshold")
     target_pressure: float = _default("target_pressure")
     community_strength: float = _default("community_strength")
+    assumptions: str = _default("assumptions")
     seed: str = str(DEFAULT_SEED)
 
     def overrides(self) -> dict[str, Any]:

@@ -173,6 +173,15 @@ class DashboardState:
     def set_field(self, name: str, value: Any) -> None:
         self.form.set(replace(self.form.value, **{name: value}))
 
+    def choose_assumptions(self, name: str) -> None:
+        """Pick an assumption set: the sliders it sets (e.g. target pressure, threshold) move to its values."""
+        from hls_abm.params import validate_params
+
+        form = self.form.value
+        values = validate_params(form.scenario, assumptions=name)
+        self.form.set(replace(form, assumptions=name,
+                              **{k: values[k] for k in OVERRIDE_FIELDS if k != "assumptions"}))
+
     def pending_changes(self) -> list[str]:
         """Settings edited in the panel that the running worlds do not use yet."""
         cur, new = self.applied.value, self.form.value
