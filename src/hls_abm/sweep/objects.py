@@ -22,6 +22,7 @@ SUMMARY_STATS = (
 )
 _STAT_RE = re.compile(r"^(mean|sum)_(last|first|from)_(\d+)$")
 
+
 def parse_stat(stat: str, steps: int | None = None, where: str = "") -> tuple[str, str | None, int | None]:
     """Split a summary statistic name into (agg, window, weeks); raise SpecError if unknown."""
     if stat in SUMMARY_STATS and "_N" not in stat:
