@@ -102,9 +102,11 @@ def test_validation_runner_leaves_no_orphans(tmp_path, sig):
 
 
 @pytest.mark.slow
-def test_sweep_cli_dask_local_leaves_no_orphans(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_sweep_cli_dask_local_leaves_no_orphans(tmp_path, sig):
+    """A LocalCluster's workers are spawned by nannies that live in the driver."""
     pytest.importorskip("distributed")
     (tmp_path / "spec.toml").write_text(SPEC)
     cmd = [sys.executable, "-m", "hls_abm.sweep_cli", "sweep", "spec.toml", "--out", "res", "--no-progress",
            "--dask-local", "2", "--batch-size", "1"]
-    _signal_and_check(cmd, 2, signal.SIGKILL, tmp_path)
+    _signal_and_check(cmd, 2, sig, tmp_path)
