@@ -28,11 +28,11 @@ GRACE_S = 10.0
 SPEC = """
 [experiment]
 name = "orphans"
-steps = 260
-replicates = 50
+steps = 520
+replicates = 4
 [parameters]
-n_citizens = 400
-"""  # 100 runs of a few tenths of a second each: far longer than the test waits
+n_citizens = 10000
+"""  # runs of tens of seconds: a driver that waited for its workers' runs would keep them past 10 s
 
 
 def _env() -> dict:
