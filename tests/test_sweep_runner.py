@@ -250,3 +250,25 @@ def test_pool_survives_a_dying_worker(tmp_path):
     assert set(zip(bad["seed"], bad["complex_share"])) == {(7, 0.5)}
     assert bad["error"].str.contains("worker process").all()
     assert (runs[runs["status"] == "ok"]["total_cost.sum"] > 0).all()
+
+
+def test_resume_refused_when_the_default_summaries_changed(serial_dir, tmp_path):
+    """A store written when the model had other output columns (so other default summaries) is not
+    resumed into: its Parquet chunks would disagree on their columns."""
+    import shutil
+
+    spec = SPEC.split("[outputs]")[0]  # no [outputs]: the summaries follow hls_abm.OUTPUT_COLUMNS
+    out = tmp_path / "defaults"
+    run_sweep(spec.replace("replicates = 2", "replicates = 1"), out=out, backend="serial", progress=False)
+    old = tmp_path / "old"
+    shutil.copytree(out, old)
+    prov = json.loads((old / "provenance.json").read_text())
+    prov["spec"]["outputs_hash"] = "0" * 32  # as if written with an older column list
+    (old / "provenance.json").write_text(json.dumps(prov))
+    before = sorted((p.name, p.stat().st_size) for p in old.rglob("*"))
+    with pytest.raises(SpecError, match="other summary columns"):
+        run_sweep(spec.replace("replicates = 2", "replicates = 1"), out=old, backend="serial", progress=False)
+    assert sorted((p.name, p.stat().st_size) for p in old.rglob("*")) == before
+    # the store as written resumes fine
+    run_sweep(spec.replace("replicates = 2", "replicates = 1"), out=out, backend="serial", progress=False)
+    assert load_provenance(out)["invocations"][-1]["n_todo"] == 0

@@ -200,3 +200,108 @@ def test_hooked_into_the_main_cli(tmp_path, capsys):
     assert hls_abm_main(["sweep", str(bad), "--out", str(tmp_path / "o")]) == 2
     assert "parameters.complex_share" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+# --- the house: one shrinker, one column list, model keywords, no import cycles
+
+
+def test_default_summaries_cover_every_model_column():
+    """Without [outputs.summaries] every column the model collects is summarised (no stale copy)."""
+    from hls_abm import OUTPUT_COLUMNS
+
+    spec = parse_spec(GOOD.split("[outputs]")[0])
+    assert tuple(spec.outputs.summaries) == tuple(OUTPUT_COLUMNS)
+    assert spec.outputs.summaries["handoffs_lost"] == ("mean", "final")
+    assert spec.outputs.summaries["cost_investment"] == ("mean", "final", "sum")
+
+
+@pytest.mark.parametrize("name", ["complexity_crossover", "sobol_drivers", "cuts_paradox"])
+def test_shrink_spec_gives_the_quick_specs(name):
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    from hls_abm.sweep import shrink_spec
+
+    root = Path(__file__).resolve().parents[1] / "experiments"
+    sys.path.insert(0, str(root))
+    try:
+        from _common import quick_spec
+    finally:
+        sys.path.pop(0)
+    raw = tomllib.loads((root / f"{name}.toml").read_text())
+    mine = shrink_spec(raw, suffix="-quick", parameters={"n_citizens": 300},
+                       max_samples={"sobol": 8, "lhs": 10, "morris": 4})
+    assert mine == quick_spec(raw)
+    assert raw == tomllib.loads((root / f"{name}.toml").read_text())  # the original is untouched
+
+
+def test_shrink_spec_options():
+    import tomllib
+
+    from hls_abm.sweep import shrink_spec
+
+    raw = tomllib.loads(GOOD.replace("replicates = 2", "seeds = [4, 9, 11, 30]") + "\n[analysis]\nconf = 0.9\n")
+    small = shrink_spec(raw, replicates=2)
+    assert small["experiment"]["seeds"] == [4, 9] and small["experiment"]["name"] == "tiny-small"
+    reset = shrink_spec(raw, reset_seeds=True, steps=12, scenarios=["npm"], parameters={"complex_share": [0.2]},
+                        series=False, analysis=False)
+    spec = parse_spec(reset)
+    assert spec.seeds == (0, 1, 2) and spec.steps == 12 and spec.scenarios == ("npm",)
+    assert spec.outputs.series == () and spec.analysis == {} and spec.factors[0].values == (0.2,)
+    assert len(plan_runs(spec)) == 3
+
+
+def test_model_keyword_is_a_factor(monkeypatch):
+    """A model keyword with a choice set (issue 9's ``assumptions``) is one entry in plan.MODEL_KEYWORDS."""
+    from hls_abm.sweep import plan
+
+    monkeypatch.setitem(plan.MODEL_KEYWORDS, "assumptions",
+                        plan.Choice("assumptions", ("structural", "evidence", "claims")))
+    spec = parse_spec(GOOD.replace("complex_share = [0.1, 0.5]", 'assumptions = ["structural", "claims"]'))
+    runs = plan_runs(spec)
+    assert [f.name for f in spec.factors] == ["assumptions"]
+    assert {r["params"]["assumptions"] for r in runs} == {"structural", "claims"}
+    assert len({r["run_id"] for r in runs}) == len(runs) == 8  # the keyword decides the numbers
+    with pytest.raises(SpecError, match=r"parameters.assumptions\[1\]: .*'structural', 'evidence', 'claims'"):
+        parse_spec(GOOD.replace("complex_share = [0.1, 0.5]", 'assumptions = ["structural", "hunches"]'))
+
+
+def test_model_must_be_hls_model():
+    with pytest.raises(SpecError, match="experiment.model: 'collections:OrderedDict' is not allowed"):
+        parse_spec(GOOD.replace('name = "tiny"', 'name = "tiny"\nmodel = "collections:OrderedDict"'))
+    with pytest.raises(SpecError, match="experiment.model: cannot import"):
+        parse_spec(GOOD.replace('name = "tiny"', 'name = "tiny"\nmodel = "no_such_module:Model"'))
+
+
+def test_sweep_package_imports_one_way():
+    """No import cycle among the sweep modules, counting imports inside functions too."""
+    import ast
+    from pathlib import Path
+
+    import hls_abm.sweep as pkg
+
+    here = Path(pkg.__file__).parent
+    edges = {}
+    for f in here.glob("*.py"):
+        if f.stem == "__init__":
+            continue
+        mods = set()
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level == 1 and node.module:
+                mods.add(node.module.split(".")[0])
+        edges[f.stem] = mods
+    state: dict = {}
+
+    def visit(m, path):
+        if state.get(m) == "done":
+            return
+        assert state.get(m) != "open", f"import cycle: {' -> '.join(path + [m])}"
+        state[m] = "open"
+        for n in edges.get(m, ()):
+            visit(n, path + [m])
+        state[m] = "done"
+
+    for m in edges:
+        visit(m, [])
+    assert "plan" in edges["spec"] and "plan" in edges["runner"] and "runner" not in edges["spec"]

@@ -8,8 +8,11 @@ and their analysis (confidence intervals, twin-world differences, Sobol and Morr
 See ``docs/sweeps.md``.
 """
 
-from .runner import plan_runs, run_sweep
-from .spec import Spec, SpecError, load_spec, parse_spec
+from .base import SpecError
+from .objects import Spec
+from .plan import plan_runs
+from .runner import run_sweep
+from .spec import load_spec, parse_spec, shrink_spec
 from .store import load_plan, load_provenance, load_results, load_series
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "plan_runs",
     "load_spec",
     "parse_spec",
+    "shrink_spec",
     "Spec",
     "SpecError",
     "load_results",

@@ -16,12 +16,16 @@ from __future__ import annotations
 import collections
 import logging
 import os
+import select
 import signal
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable, Iterable, Iterator
 
-__all__ = ["make_backend", "SerialBackend", "PoolBackend", "DaskBackend", "available_cores"]
+__all__ = ["make_backend", "SerialBackend", "PoolBackend", "DaskBackend", "available_cores", "pool_context",
+           "worker_pool", "stop_workers"]
 
 
 def available_cores() -> int:
@@ -63,14 +67,10 @@ class SerialBackend:
                 yield batch, err
 
 
-def _pool_worker_init() -> None:
-    # Ctrl-C goes to the whole process group: let the driver handle it and stop the pool.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _mp_context():
-    """Fresh worker processes without fork's hazards: forkserver (Linux, macOS) with the model
-    imported once in the server, so each worker starts in a fraction of a second; spawn elsewhere."""
+def pool_context():
+    """The one choice of start method for local worker processes: forkserver (Linux, macOS) with
+    the model imported once in the server, so each worker starts in a fraction of a second;
+    spawn elsewhere. Never a plain fork of the driver (its threads and locks)."""
     import multiprocessing as mp
 
     if "forkserver" in mp.get_all_start_methods():
@@ -78,6 +78,60 @@ def _mp_context():
         ctx.set_forkserver_preload(["hls_abm.sweep.runner"])
         return ctx
     return mp.get_context("spawn")
+
+
+def _driver_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, another user's (cannot be ours, but do not exit on a guess)
+        return True
+    return True
+
+
+def _exit_when_driver_dies(pid: int) -> None:
+    """Watchdog thread of a pool worker: end the worker as soon as the driver process ``pid`` is gone.
+
+    A worker's parent is the forkserver, not the driver, and the forkserver lives as long as
+    any worker does, so neither PR_SET_PDEATHSIG nor os.getppid() sees the driver die. A
+    pidfd (Linux >= 5.3) becomes readable the moment the driver exits, even by SIGKILL;
+    elsewhere the driver's pid is polled twice a second."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfd here, or the driver is already gone
+        fd = None
+    if fd is not None:
+        select.select([fd], [], [])
+    else:
+        while _driver_alive(pid):
+            time.sleep(0.5)
+    os._exit(70)  # nothing to save: results are written by the driver only
+
+
+def _pool_worker_init(driver_pid: int) -> None:
+    # Ctrl-C goes to the whole process group: let the driver handle it and stop the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_driver_dies, args=(driver_pid,), name="driver-watchdog",
+                     daemon=True).start()
+
+
+def worker_pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool whose workers ignore Ctrl-C (the driver handles it) and end when the
+    driver process ends, however it ends. Every local pool of the project should be one of these."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=pool_context(), initializer=_pool_worker_init,
+                               initargs=(os.getpid(),))
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate a pool's worker processes now (on an interrupt: do not wait for running tasks)."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        if proc.is_alive():
+            proc.terminate()
 
 
 class PoolBackend:
@@ -90,8 +144,7 @@ class PoolBackend:
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.n_workers, mp_context=_mp_context(),
-                                   initializer=_pool_worker_init)
+        return worker_pool(self.n_workers)
 
     def __enter__(self):
         self._pool = self._new_pool()
@@ -99,13 +152,16 @@ class PoolBackend:
 
     def __exit__(self, exc_type, *exc):
         if self._pool is not None:
-            # on Ctrl-C or an error: drop queued tasks and do not wait for running ones
+            # on Ctrl-C, SIGTERM or an error: drop queued tasks and end the running ones now (else
+            # the interpreter's exit would wait for them, and so would the workers)
+            if exc_type is not None:
+                stop_workers(self._pool)
             self._pool.shutdown(wait=exc_type is None, cancel_futures=True)
             self._pool = None
         return False
 
     def describe(self) -> dict:
-        return {"backend": "pool", "workers": self.n_workers, "start_method": _mp_context().get_start_method()}
+        return {"backend": "pool", "workers": self.n_workers, "start_method": pool_context().get_start_method()}
 
     def imap(self, fn: Callable, batches: Iterable, *args) -> Iterator:
         """As tasks finish, yield (batch, result). If a worker process dies (a segfault, the

@@ -1,8 +1,7 @@
-"""Run plans, the worker-side run function and the sweep driver.
+"""The worker-side run function and the sweep driver.
 
 Each run is a small plain dict (scenario, parameter overrides, seed, steps,
-levers) with a deterministic ``run_id``: a hash of the scenario, the full
-validated parameter set, the seed, the weeks and the levers. A task is a batch
+levers) with a deterministic ``run_id``, planned by :mod:`.plan`. A task is a batch
 of runs; the worker runs them one after another and sends back only per-run
 summaries (and the per-week series the spec asks for). A run that raises is
 returned with its error text and does not stop the batch or the sweep.
@@ -10,7 +9,6 @@ returned with its error text and does not stop the batch or the sweep.
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import signal
@@ -23,7 +21,12 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .spec import Spec, SpecError, canonical_json, load_spec, parse_spec, parse_stat, short_hash
+from .backends import make_backend
+from .base import SpecError
+from .objects import Spec, parse_stat
+from .plan import load_model_class, plan_runs, run_id_for
+from .spec import load_spec, parse_spec
+from .store import ResultStore, load_results
 
 __all__ = [
     "plan_runs",
@@ -77,99 +80,7 @@ def restore_interrupt_handlers(previous: dict) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# planning
-
-
-def run_id_for(scenario: str, full_params: dict, seed: int, steps: int, levers: list, model: str) -> str:
-    """Deterministic id of one run: hash of everything that decides its numbers."""
-    ident = {"scenario": scenario, "params": full_params, "seed": int(seed), "steps": int(steps), "levers": levers}
-    if model != "hls_abm:HLSModel":
-        ident["model"] = model
-    return short_hash(ident, 20)
-
-
-def plan_runs(spec: Spec, points: list[dict] | None = None) -> list[dict]:
-    """Every run of the spec (points x scenarios x seeds), each validated; raises SpecError."""
-    from hls_abm import ParameterError, validate_params  # noqa: PLC0415
-
-    if points is None:
-        points = spec.points()
-    lever_factors = [f for f in spec.factors if f.lever is not None]
-    param_factors = [f for f in spec.factors if f.lever is None]
-    runs: list[dict] = []
-    try:
-        from hls_abm import LEVERS  # noqa: PLC0415
-    except ImportError:
-        LEVERS = {}
-    from .spec import _check_lever_call
-
-    checked_levers: set = set()
-    for point in points:
-        factors = {f.name: point[f.name] for f in spec.factors}
-        overrides = dict(spec.fixed)
-        overrides.update({f.name: point[f.name] for f in param_factors})
-        # levers of this point (all scenarios), in spec order
-        point_levers = []
-        for i, lv in enumerate(spec.levers):
-            week = lv.week
-            kwargs = dict(lv.kwargs)
-            for f in lever_factors:
-                if f.lever == i:
-                    if f.field == "week":
-                        week = point[f.name]
-                    else:
-                        kwargs[f.field] = point[f.name]
-            key = canonical_json([lv.name, kwargs])
-            if key not in checked_levers and LEVERS:
-                _check_lever_call(LEVERS, lv.name, kwargs, f"levers[{i}] at design point {factors}")
-                checked_levers.add(key)
-            point_levers.append((lv, int(week), kwargs))
-        point_id = short_hash({"params": overrides, "levers": [[w, lv.name, kw] for lv, w, kw in point_levers],
-                               "steps": spec.steps, "model": spec.model}, 16)
-        for scenario in spec.scenarios:
-            try:
-                full = validate_params(scenario=scenario, **overrides)
-            except ParameterError as err:
-                where = f" at design point {factors}" if factors else ""
-                raise SpecError(f"parameters (scenario {scenario!r}){where}: {err}") from None
-            levers = [[w, lv.name, kw] for lv, w, kw in point_levers
-                      if lv.scenarios is None or scenario in lv.scenarios]
-            levers.sort(key=lambda x: x[0])  # stable: same week keeps spec order
-            for seed in spec.seeds:
-                runs.append({
-                    "run_id": run_id_for(scenario, full, seed, spec.steps, levers, spec.model),
-                    "point_id": point_id,
-                    "sample": int(point.get("_sample", 0)),
-                    "scenario": scenario,
-                    "seed": int(seed),
-                    "steps": spec.steps,
-                    "params": overrides,
-                    "levers": levers,
-                    "factors": factors,
-                    "model": spec.model,
-                })
-    # Several plan rows can share a run_id (e.g. a lever that applies to one scenario only
-    # leaves the other scenario's runs identical across that lever's values): such a run
-    # is executed and stored once, and joined to every plan row that refers to it.
-    return runs
-
-
-# --------------------------------------------------------------------------------------------
 # the worker side
-
-_class_cache: dict = {}
-
-
-def load_model_class(path: str):
-    """Import ``package.module:Name``."""
-    if path not in _class_cache:
-        mod, _, name = path.partition(":")
-        obj = importlib.import_module(mod)
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        _class_cache[path] = obj
-    return _class_cache[path]
-
 
 def _simulate(run: dict):
     """Build and step one model with its levers; return the model."""
@@ -192,15 +103,14 @@ def _weekly_frame(model):
 
 
 def _stat(values: np.ndarray, stat: str) -> float:
+    """One summary statistic of a run's weekly values (weeks 1..steps), e.g. ``mean_last_52``."""
     agg, window, n = parse_stat(stat)
-    if window is not None:
-        if window == "last":
-            values = values[-n:]
-        elif window == "first":
-            values = values[:n]
-        else:  # from week n on (weeks are 1-based)
-            values = values[n:]
-        return _agg(values, agg)
+    if window == "last":
+        values = values[-n:]
+    elif window == "first":
+        values = values[:n]
+    elif window == "from":  # from week n on (weeks are 1-based)
+        values = values[n:]
     return _agg(values, agg)
 
 
@@ -326,6 +236,74 @@ def _batches(todo: list[dict], sizer: BatchSizer) -> Iterator[list[dict]]:
         i += k
 
 
+def _as_spec(spec) -> Spec:
+    """A :class:`Spec` from a Spec, a dict, TOML text or a path to a TOML file."""
+    if isinstance(spec, Spec):
+        return spec
+    if isinstance(spec, dict) or (isinstance(spec, str) and "\n" in spec):
+        return parse_spec(spec)
+    return load_spec(spec)
+
+
+def _task_failed(batch: list[dict], err: BaseException, backend: str) -> list[dict]:
+    """The results of a task that failed as a whole (infrastructure): each run recorded as failed."""
+    msg = f"task failed on the {backend} backend: {type(err).__name__}: {err}"
+    return [{"run_id": r["run_id"], "status": "failed", "error": msg, "summary": {}, "series": None,
+             "elapsed_s": math.nan, "worker": "", "finished_at": time.time()} for r in batch]
+
+
+class _Progress:
+    """Counts of stored runs (ok / failed) and the tqdm bar that shows them."""
+
+    def __init__(self):
+        self.n_done = self.n_failed = 0
+        self.bar = None
+
+    def start(self, total: int, name: str, show: bool) -> None:
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=total, unit="run", desc=name, disable=not show, smoothing=0.05, dynamic_ncols=True)
+        self.bar.set_postfix(failed=0, refresh=False)
+
+    def stored(self, results: list[dict]) -> None:
+        nf = sum(r["status"] != "ok" for r in results)
+        self.n_failed += nf
+        self.n_done += len(results) - nf
+        self.bar.update(len(results))
+        if nf:
+            self.bar.set_postfix(failed=self.n_failed)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _execute(todo: list[dict], spec: Spec, store: ResultStore, progress: _Progress, backend: str, **opts) -> None:
+    """Run ``todo`` on the backend, storing each task's results as it finishes."""
+    outputs = spec.outputs.as_dict()
+    batch_size = opts.pop("batch_size")
+    with make_backend(backend, **opts) as be:
+        store.note_backend(be.describe())
+        sizer = BatchSizer(be.n_workers, fixed=batch_size)
+        for batch, res in be.imap(run_batch, _batches(todo, sizer), outputs):
+            if isinstance(res, BaseException):  # infrastructure failure of a whole task
+                if _STOP.is_set():  # e.g. SIGTERM to the whole process group killed the workers
+                    raise KeyboardInterrupt from res
+                res = _task_failed(batch, res, backend)
+            store.write(res)
+            sizer.observe(res)
+            progress.stored(res)
+
+
+def _todo(plan: list[dict], store: ResultStore, retry_failed: bool) -> tuple[list[dict], int]:
+    """The distinct runs of the plan not yet stored, and how many distinct runs there are."""
+    done = store.done_run_ids(include_failed=not retry_failed)
+    unique: dict = {}
+    for r in plan:
+        unique.setdefault(r["run_id"], r)
+    return [r for rid, r in unique.items() if rid not in done], len(unique)
+
+
 def run_sweep(
     spec: Spec | str | os.PathLike | dict,
     out: str | os.PathLike,
@@ -347,19 +325,10 @@ def run_sweep(
     LocalCluster of N worker processes). Runs already stored in ``out`` are
     skipped; runs that failed are retried only with ``retry_failed=True``.
     ``progress`` shows a tqdm bar (runs done, failures, ETA); ``quiet`` drops the
-    one-line notes (resumed runs, failures) printed to stderr.
+    one-line notes (resumed runs, failures) printed to stderr. Worker processes
+    never outlive the driver (see ``docs/sweeps.md``).
     """
-    from .backends import make_backend
-    from .store import ResultStore, load_results
-
-    if isinstance(spec, Spec):
-        pass
-    elif isinstance(spec, dict):
-        spec = parse_spec(spec)
-    elif isinstance(spec, str) and "\n" in spec:
-        spec = parse_spec(spec)
-    else:
-        spec = load_spec(spec)
+    spec = _as_spec(spec)
     plan = plan_runs(spec)
     if not plan:
         raise SpecError("design: the design has no runs (empty design)")
@@ -370,48 +339,21 @@ def run_sweep(
 
     store = ResultStore.open_for_sweep(out, spec, plan)  # checks the directory before writing
     interrupted = False
-    n_done = n_failed = 0
-    bar = None
+    counts = _Progress()
     _STOP.clear()
     handlers = install_interrupt_handlers()
     try:
-        done = store.done_run_ids(include_failed=not retry_failed)
-        unique: dict = {}
-        for r in plan:
-            unique.setdefault(r["run_id"], r)
-        todo = [r for rid, r in unique.items() if rid not in done]
-        skipped = len(unique) - len(todo)
+        todo, n_unique = _todo(plan, store, retry_failed)
+        skipped = n_unique - len(todo)
         store.begin(backend=backend, workers=workers, scheduler=scheduler, dask_local=dask_local,
-                    n_planned=len(unique), n_todo=len(todo), n_skipped=skipped)
+                    n_planned=n_unique, n_todo=len(todo), n_skipped=skipped)
         if not quiet and skipped:
-            print(f"{spec.name}: {skipped} of {len(unique)} runs already in {out}; running the other {len(todo)}",
+            print(f"{spec.name}: {skipped} of {n_unique} runs already in {out}; running the other {len(todo)}",
                   file=sys.stderr)
         if todo:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(todo), unit="run", desc=spec.name, disable=not progress, smoothing=0.05,
-                       dynamic_ncols=True)
-            bar.set_postfix(failed=0, refresh=False)
-            outputs = spec.outputs.as_dict()
-            with make_backend(backend, workers=workers, scheduler=scheduler, dask_local=dask_local) as be:
-                store.note_backend(be.describe())
-                sizer = BatchSizer(be.n_workers, fixed=batch_size)
-                for batch, res in be.imap(run_batch, _batches(todo, sizer), outputs):
-                    if isinstance(res, BaseException):  # infrastructure failure of a whole task
-                        if _STOP.is_set():  # e.g. SIGTERM to the whole process group killed the workers
-                            raise KeyboardInterrupt from res
-                        msg = f"task failed on the {backend} backend: {type(res).__name__}: {res}"
-                        res = [{"run_id": r["run_id"], "status": "failed", "error": msg, "summary": {},
-                                "series": None, "elapsed_s": math.nan, "worker": "",
-                                "finished_at": time.time()} for r in batch]
-                    store.write(res)
-                    sizer.observe(res)
-                    nf = sum(r["status"] != "ok" for r in res)
-                    n_failed += nf
-                    n_done += len(res) - nf
-                    bar.update(len(res))
-                    if nf:
-                        bar.set_postfix(failed=n_failed)
+            counts.start(len(todo), spec.name, progress)
+            _execute(todo, spec, store, counts, backend, workers=workers, scheduler=scheduler,
+                     dask_local=dask_local, batch_size=batch_size)
     except KeyboardInterrupt:
         interrupted = True
     except Exception:
@@ -421,18 +363,16 @@ def run_sweep(
     finally:
         restore_interrupt_handlers(handlers)
         _STOP.clear()  # the stop was this sweep's: later runs in this process must fail normally
-        if bar is not None:
-            bar.close()
-        store.end(n_done=n_done, n_failed=n_failed, interrupted=interrupted)
+        counts.close()
+        store.end(n_done=counts.n_done, n_failed=counts.n_failed, interrupted=interrupted)
         if not interrupted:
             store.compact()
         store.close()
     if interrupted:
-        print(f"interrupted: {n_done + n_failed} runs stored in {out}; run the same command again to resume",
-              file=sys.stderr)
+        print(f"interrupted: {counts.n_done + counts.n_failed} runs stored in {out}; run the same command again"
+              " to resume", file=sys.stderr)
         raise KeyboardInterrupt
-    if n_failed and not quiet:
-        print(f"{n_failed} run(s) failed; their errors are in the 'error' column (status 'failed')",
+    if counts.n_failed and not quiet:
+        print(f"{counts.n_failed} run(s) failed; their errors are in the 'error' column (status 'failed')",
               file=sys.stderr)
     return load_results(out) if load else None
-

@@ -35,7 +35,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .spec import Spec, SpecError
+from .base import SpecError
+from .objects import Spec
 
 __all__ = ["ResultStore", "load_results", "load_series", "load_plan", "load_provenance", "package_info"]
 
@@ -139,6 +140,13 @@ class ResultStore:
                     f"--out {root}: holds results of a different spec ({prov.get('spec', {}).get('name')!r},"
                     " changed scenarios, parameters, design, seeds, steps, levers or outputs);"
                     " use a new --out directory to run a changed spec"
+                )
+            stored = prov.get("spec", {}).get("outputs_hash")
+            if stored is not None and stored != spec.outputs_hash():
+                raise SpecError(
+                    f"--out {root}: holds results with other summary columns than this spec now gives"
+                    " (the model's output columns changed since, and the spec has no [outputs.summaries]);"
+                    " use a new --out directory, or list the stored summaries under [outputs.summaries]"
                 )
         store = cls(root, spec, spec.outputs.summary_columns(), list(spec.outputs.series))
         root.mkdir(parents=True, exist_ok=True)
