@@ -13,7 +13,6 @@ resumes the sweep, then writes ``<out>/<name>.png`` and ``<out>/<name>.csv``::
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 import time
 import tomllib
@@ -31,34 +30,16 @@ def shrink_spec(spec: dict, replicates: int = 3, steps: int | None = None, param
     designs (Sobol 8 samples, LHS 10, Morris 4 trajectories); optionally fewer weeks, other
     parameter values, other scenarios or levers, and no weekly series. The ``analysis`` section is
     dropped unless ``analysis``. The one spec shrinker: the examples' ``--quick`` (``quick_spec``)
-    and the validation patterns' small versions (``framework.shrink``) are both made with it.
+    and the validation patterns' small versions (``framework.shrink``) are both made with
+    ``hls_abm.sweep.spec.shrink_spec``, the one spec shrinker.
     """
-    spec = copy.deepcopy(spec)
-    exp = spec["experiment"]
-    exp["name"] = exp.get("name", "sweep") + suffix
-    if "seeds" in exp:
-        exp["seeds"] = exp["seeds"][:replicates]
-    else:
-        exp["replicates"] = min(replicates, exp.get("replicates", 1))
-    if steps:
-        exp["steps"] = steps
-    if scenarios:
-        exp["scenarios"] = scenarios
-    spec.setdefault("parameters", {}).update(parameters or {})
-    if levers is not None:
-        spec["levers"] = levers
-    if not series and "outputs" in spec:
-        spec["outputs"].pop("series", None)
-    if not analysis:
-        spec.pop("analysis", None)
-    design = spec.get("design", {})
-    if design.get("method") == "sobol":
-        design["samples"] = min(8, design.get("samples", 8))
-    if design.get("method") == "lhs":
-        design["samples"] = min(10, design["samples"])
-    if design.get("method") == "morris":
-        design["trajectories"] = min(4, design["trajectories"])
-    return spec
+    from hls_abm.sweep.spec import shrink_spec as shrink
+
+    return shrink(spec, suffix=suffix, replicates=replicates, steps=steps, scenarios=scenarios,
+                  parameters=parameters, levers=levers, max_samples=SMALL_DESIGNS, series=series, analysis=analysis)
+
+
+SMALL_DESIGNS = {"sobol": 8, "lhs": 10, "morris": 4}  # sampled designs' sizes in small and quick versions
 
 
 def quick_spec(spec: dict) -> dict:

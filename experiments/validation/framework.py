@@ -263,11 +263,9 @@ class Ctx:
         workers = 1 if self.backend == "serial" else (self.workers or _cores())
         if workers <= 1 or len(jobs) <= 1:
             return [fn(j) for j in jobs]
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
+        from hls_abm.sweep.backends import worker_pool  # the one local pool: workers end with their driver
 
-        method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=mp.get_context(method)) as ex:
+        with worker_pool(min(workers, len(jobs))) as ex:
             return list(ex.map(fn, jobs))
 
 
