@@ -39,10 +39,8 @@ WAIT_S = 120  # generous: a loaded 2-core machine; every wait is for the thing i
 
 
 @pytest.fixture(scope="module")
-def soak_rig():
+def soak_rig(playwright_driver):
     """The server with the small limits, and headless Chromium; both stopped at the end."""
-    from playwright.sync_api import sync_playwright
-
     srv = DashboardServer(log_name="soak-server.log", env={
         "HLS_DASHBOARD_MAX_SESSIONS": str(MAX_SESSIONS),
         "HLS_DASHBOARD_MAX_CITIZENS": str(MAX_CITIZENS),
@@ -51,8 +49,7 @@ def soak_rig():
     with contextlib.ExitStack() as stack:
         stack.callback(srv.stop)
         srv.wait(WAIT_S)
-        pw = stack.enter_context(sync_playwright())
-        b = launch_chromium(pw)
+        b = launch_chromium(playwright_driver)
         stack.callback(b.close)
         yield srv, b
 
@@ -167,7 +164,7 @@ def test_past_the_session_limit_the_page_says_so_and_nothing_breaks(server, chro
     tabs = [new_tab(chromium) for _ in range(MAX_SESSIONS + 1)]
     try:
         for ctx, pg in tabs[:MAX_SESSIONS]:
-            open_page(pg, server, "?speed=0&n=300")
+            open_page(pg, server, "?speed=0&n=1000")  # the page accepts 500-20,000
         ctx, extra = tabs[-1]
         extra.goto(server.url)
         full = extra.wait_for_selector(".hls-server-full")

@@ -31,15 +31,12 @@ def dashboard_server():
 
 
 @pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = launch_chromium(pw)
-        try:
-            yield b
-        finally:
-            b.close()
+def browser(playwright_driver):
+    b = launch_chromium(playwright_driver)
+    try:
+        yield b
+    finally:
+        b.close()
 
 
 @pytest.fixture

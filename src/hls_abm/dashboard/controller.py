@@ -163,11 +163,11 @@ class Controller:
         return len(self.models) == 2
 
     def describe_world(self) -> str:
-        """"4,000 citizens<br>8 neighbourhoods · evidence" (per world, and the assumption set) for the running worlds."""
+        """"4,000 citizens<br>8 neighbourhoods" (per world) for the running worlds."""
         n = int(self.settings.n_citizens)
         m = self.models.get("npm")
         k = len(m.system_of_neighbourhood) if m is not None else neighbourhoods(n)
-        return f"{n:,} citizens<br>{k} neighbourhood{'s' if k != 1 else ''} · {self.settings.assumptions}"
+        return f"{n:,} citizens<br>{k} neighbourhood{'s' if k != 1 else ''}"
 
     def _emit(self, event: str, payload: Any = None) -> None:
         for fn in list(self.listeners):
