@@ -17,6 +17,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from hls_abm.sweep_cli import _positive_int as positive_int  # one parser of "an integer >= 1"
+
 __all__ = ["add_calibrate_command", "cmd_calibrate", "positive_int"]
 
 _HELP = "fit parameters to published figures (targets TOML) on the sweep backends"
@@ -28,16 +30,6 @@ examples:
 
 Interrupted (Ctrl-C, SIGTERM)? Run the same command with --resume: finished evaluations are kept.
 """
-
-
-def positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"{v} is not allowed: expected an integer >= 1")
-    return v
 
 
 def add_calibrate_command(subparsers) -> None:

@@ -41,7 +41,9 @@ def tables(cal: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
         for s, r in zip(tg.seeds, results):
             by_seed.append({"trial": t.number, "seed": s, **{x.name: target_value(x, r) for x in every},
                             "elapsed_s": r.get("elapsed_s")})
-    return pd.DataFrame(draws), pd.DataFrame(by_seed)
+    draw_cols = ["trial", "batch", *tg.parameters, *(x.name for x in tg.targets), "score", "accepted", "error"]
+    seed_cols = ["trial", "seed", *(x.name for x in every), "elapsed_s"]
+    return pd.DataFrame(draws, columns=draw_cols), pd.DataFrame(by_seed, columns=seed_cols)
 
 
 def _reported(draws: pd.DataFrame) -> tuple[list, str]:
