@@ -225,6 +225,7 @@ def test_rereferral_counts_returns_within_the_window_only():
     class Fake(Run):
         def __init__(self, events, weeks, window):
             self.df = pd.DataFrame({"x": range(weeks)})
+            self.start, self.end, self.weeks_run = 0, weeks, weeks
             self.window = window
             self._events = events
 
@@ -233,3 +234,18 @@ def test_rereferral_counts_returns_within_the_window_only():
     # citizen 0 returns within 52 weeks; 1 too late; 2 about another need; 3's window runs past the end
     assert rereferral_12m(Fake(events, 100, 52)) == pytest.approx(1 / 3)
     assert json.dumps(events)  # plain data
+
+
+def test_an_observable_over_one_year_reads_that_year_only():
+    from hls_abm import HLSModel
+
+    m = HLSModel("npm", n_citizens=60, rng=3, warmup_weeks=4)
+    m.run_for(110)
+    df = m.metrics()
+    got = observables(m, ["staff_turnover@year2", "failure_demand_share@year1", "staff_turnover"])
+    assert got["staff_turnover@year2"] == pytest.approx(df["staff_turnover"].iloc[52:104].mean())
+    assert got["staff_turnover"] == pytest.approx(df["staff_turnover"].mean())
+    first = df.iloc[:52]
+    assert got["failure_demand_share@year1"] == pytest.approx(first["failure_demand"].sum() / first["contacts"].sum())
+    with pytest.raises(ValueError, match="year 4 is past the end"):
+        observables(m, ["staff_turnover@year4"])

@@ -2,6 +2,9 @@
 
 ``observables(model)`` returns every observable of one world by name; a target picks one and
 a system (``npm``, ``local_teams``, or ``ratio``: local teams' value over NPM's on the same seed).
+A name may end in ``@yearN`` (a target's ``year = N``): the observable over that year of the run only, so a
+target can ask that a published figure holds in year 2 and still holds in year 10. ``vacancy_rate`` is
+always the end-of-run snapshot.
 Most come from the weekly table (``model.metrics()``). Three need more than it holds, and use
 other public read access, as each docstring says:
 
@@ -31,17 +34,27 @@ class Run:
     """One finished run as the observables see it: its weekly table, the model, the follow-up window
     of re-referrals, and its journey events (read once, on first use)."""
 
-    def __init__(self, model, window: int = YEAR):
+    def __init__(self, model, window: int = YEAR, year: int | None = None, _events=None):
         self.model = model
-        self.df = model.metrics()
+        df = model.metrics()
+        self.start, self.end = (0, len(df)) if year is None else ((year - 1) * YEAR, min(year * YEAR, len(df)))
+        if year is not None and self.start >= len(df):
+            raise ValueError(f"year {year} is past the end of the run ({len(df)} weeks)")
+        self.df = df.iloc[self.start:self.end]
+        self.weeks_run = len(df)
         self.window = window
-        self._events = None
+        self._events = _events
 
     @property
     def events(self) -> dict:
+        """Journey events (all weeks); ``in_years`` keeps those inside this run's year range."""
         if self._events is None:
             self._events = _journey_events(self.model)
         return self._events
+
+    def in_years(self, kind: str) -> list:
+        """Events of ``kind`` whose week lies in the measured years."""
+        return [e for e in self.events[kind] if self.start <= e[2] < self.end]
 
 
 def _journey_events(model) -> dict:
@@ -69,12 +82,12 @@ def rereferral_12m(run: Run) -> float:
     after which the same person contacts again about the same need within the window (DfE's
     re-referral within 12 months, per closure). NaN if no closure has a full window. Reads the journeys."""
     ev, window = run.events, run.window
-    last = len(run.df)
+    last = run.weeks_run
     back: dict = {}
     for i, d, w in ev["back"]:
         back.setdefault((i, d), []).append(w)
     n = hit = 0
-    for i, d, w in ev["close"]:
+    for i, d, w in run.in_years("close"):
         if w + window > last:
             continue
         n += 1
@@ -107,7 +120,7 @@ def crisis_rate_complex(run: Run) -> float:
     cx = np.asarray(run.model.population.is_complex, bool)
     if not cx.any() or not len(run.df):
         return math.nan
-    crises = sum(1 for i, _d, _w in run.events["crisis"] if cx[i])
+    crises = sum(1 for i, _d, _w in run.in_years("crisis") if cx[i])
     return crises * YEAR / (cx.sum() * len(run.df))
 
 
@@ -142,6 +155,16 @@ OBSERVABLES = {f.__name__: f for f in (
 def observables(model, names=None, rereferral_window: int = YEAR) -> dict[str, float]:
     """A finished run's observables by name (all of them, or ``names``). ``rereferral_12m`` and
     ``crisis_rate_complex`` need a model built with ``record_events=True``."""
-    run = Run(model, rereferral_window)
     names = list(OBSERVABLES) if names is None else list(names)
-    return {name: float(OBSERVABLES[name](run)) for name in names}
+    runs: dict = {}
+    out = {}
+    for name in names:
+        base, _, window = name.partition("@year")
+        if base not in OBSERVABLES:
+            raise ValueError(f"observable {base!r} is unknown; allowed: {', '.join(OBSERVABLES)}")
+        year = int(window) if window else None
+        if year not in runs:
+            events = next(iter(runs.values()))._events if runs else None
+            runs[year] = Run(model, rereferral_window, year, events)
+        out[name] = float(OBSERVABLES[base](runs[year]))
+    return out

@@ -56,7 +56,7 @@ def _needs(targets: Targets) -> dict:
     need: dict = {"npm": set(), "local_teams": set()}
     for t in (*targets.targets, *([targets.validation] if targets.validation else [])):
         for system in (("npm", "local_teams") if t.system == "ratio" else (t.system,)):
-            need[system].add(t.observable)
+            need[system].add(t.key)
     return {k: sorted(v) for k, v in need.items()}
 
 
@@ -92,9 +92,9 @@ def target_value(target, result: dict) -> float:
     if result.get("error"):
         return math.nan
     if target.system == "ratio":
-        den = result["npm"][target.observable]
-        return result["local_teams"][target.observable] / den if den else math.nan
-    return result[target.system][target.observable]
+        den = result["npm"][target.key]
+        return result["local_teams"][target.key] / den if den else math.nan
+    return result[target.system][target.key]
 
 
 # --------------------------------------------------------------------------------------------

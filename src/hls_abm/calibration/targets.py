@@ -42,7 +42,7 @@ SYSTEMS = ("npm", "local_teams", "ratio")
 _TOP_KEYS = ("description", "run", "search", "parameters", "target", "validation")
 _RUN_KEYS = ("n_citizens", "weeks", "warmup_weeks", "seeds", "rereferral_window", "fixed")
 _SEARCH_KEYS = ("budget", "batch", "seed", "startup")
-_TARGET_KEYS = ("name", "observable", "system", "low", "high", "source", "note")
+_TARGET_KEYS = ("name", "observable", "system", "low", "high", "source", "note", "year")
 _FIT_TIERS = ("direction", "assumption")
 
 
@@ -59,6 +59,12 @@ class Target:
     high: float
     source: str
     note: str = ""
+    year: int | None = None  # measured over this year of the run only (1 = the first after the warm-up)
+
+    @property
+    def key(self) -> str:
+        """The observable as the evaluations name it: ``name`` or ``name@yearN``."""
+        return self.observable if self.year is None else f"{self.observable}@year{self.year}"
 
     def contains(self, value: float) -> bool:
         return value == value and self.low <= value <= self.high
@@ -152,7 +158,9 @@ def _parse_target(t, where: str) -> Target:
     low, high = _number(t["low"], f"{where}.low"), _number(t["high"], f"{where}.high")
     if low > high:
         raise TargetsError(f"{where}: low ({low:g}) is above high ({high:g}); expected low <= high")
-    return Target(t["name"], t["observable"], t["system"], low, high, t["source"].strip(), str(t.get("note", "")))
+    year = _int(t["year"], f"{where}.year", 1, 100) if "year" in t else None
+    return Target(t["name"], t["observable"], t["system"], low, high, t["source"].strip(), str(t.get("note", "")),
+                  year)
 
 
 def _default_parameters() -> dict:
