@@ -301,6 +301,12 @@ def build_parser() -> argparse.ArgumentParser:
         add_sweep_commands = None
     if add_sweep_commands is not None:
         add_sweep_commands(sub)
+    try:
+        from .calibration import add_calibrate_command
+    except ImportError:  # the calibration extras are optional
+        add_calibrate_command = None
+    if add_calibrate_command is not None:
+        add_calibrate_command(sub)
     return ap
 
 

@@ -140,6 +140,17 @@ def cost_per_hour(run: Run) -> float:
     return float(run.df["cost_per_staff_hour"].mean())
 
 
+def isolated_share(run: Run) -> float:
+    """Share of citizens who are isolated (ties too weak to count on), averaged over the weeks:
+    the model's reading of the adults who feel lonely often or always."""
+    return float(run.df["isolated_share"].mean())
+
+
+def staff_stress(run: Run) -> float:
+    """Mean staff stress (0-1), averaged over the weeks. No published figure: reported, not a target."""
+    return float(run.df["staff_stress"].mean())
+
+
 def total_cost(run: Run) -> float:
     """Whole-system cost over the run (service budget, support and crisis services), euros."""
     return float(run.df["total_cost"].sum())
@@ -148,7 +159,7 @@ def total_cost(run: Run) -> float:
 #: Every observable by name: name -> function(Run) -> float.
 OBSERVABLES = {f.__name__: f for f in (
     failure_demand_share, rereferral_12m, staff_turnover, vacancy_rate, crisis_rate, crisis_rate_complex,
-    acute_share_of_spend, hours_per_client, cost_per_hour, total_cost,
+    acute_share_of_spend, hours_per_client, cost_per_hour, isolated_share, staff_stress, total_cost,
 )}
 
 
