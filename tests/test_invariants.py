@@ -33,7 +33,7 @@ def internals(m) -> dict[str, np.ndarray]:
         "hires": tt.hires.copy(),  # FTE recruited this week
         "leavers": tt.leavers.copy(),  # FTE who left this week
         "establishment": tt.establishment.copy(),  # funded FTE
-        "cost_per_hour": tt.cost_per_hour.copy(),
+        "pay_per_hour": tt.pay_per_hour.copy(),
         "overhead_share": tt.overhead_share.copy(),
         "params": dict(m.p),  # current parameter values (levers change some)
     }
@@ -155,7 +155,7 @@ def test_no_team_grows_past_its_establishment_so_staffing_stays_within_budget(wo
         assert (after["staff"] <= cap * (1 + 1e-9) + 1e-12).all(), f"a team grew past its establishment in week {m.week}"
         if (after["staff"] <= after["establishment"] * (1 + 1e-9) + 1e-12).all():
             p = after["params"]
-            pay = after["staff"] * p["staff_hours"] * after["cost_per_hour"]
+            pay = after["staff"] * p["staff_hours"] * after["pay_per_hour"]
             spend = float((pay / (1 - after["overhead_share"])).sum())
             budget = p["budget_per_citizen"] * p["budget_factor"] * p["n_citizens"]
             assert spend <= budget * (1 + 1e-9) + 1e-9, f"staffing spend {spend} over budget {budget} in week {m.week}"

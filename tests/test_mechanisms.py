@@ -203,7 +203,7 @@ def test_cut_posts_empty_over_the_notice_period_with_redundancy_pay():
     m, s0, surplus, costs = one_off_costs(notice_weeks=4, redundancy_weeks=10.0)
     assert s0 > 1.0
     assert np.allclose(surplus, s0 * 0.75 ** np.arange(1, 9))  # a quarter of the surplus goes each week
-    week_pay = m.p["staff_hours"] * m.p["npm_cost_per_hour"]
+    week_pay = m.p["staff_hours"] * m.p["npm_cost_per_hour"] * (1 - m.p["npm_overhead_share"])
     assert np.allclose(costs, 10.0 * week_pay * s0 * 0.25 * 0.75 ** np.arange(8))
     _, s0b, surplus_b, costs_b = one_off_costs(notice_weeks=1, redundancy_weeks=0.0)
     assert s0b == pytest.approx(s0) and surplus_b.max() == 0.0 and costs_b.max() == 0.0  # overnight, free
@@ -276,3 +276,38 @@ def test_target_pressure_games_the_threshold_and_the_episode(pressure):
         assert thr == m.p["eligibility_threshold"] and ep == m.p["episode_weeks"]
     else:
         assert thr > m.p["eligibility_threshold"] and ep < m.p["episode_weeks"]
+
+
+def test_the_budget_buys_staff_at_the_all_in_cost_per_hour():
+    """KPMG's cost per hour is a provider's whole cost, overhead included: a euro buys fewer local
+    hours than NPM hours (54.47 against 48.74), whatever the overhead shares, and a full week's
+    staff plus overhead costs the budget."""
+    npm, local = (HLSModel(s, n_citizens=1000, rng=2, warmup_weeks=0) for s in ("npm", "local_teams"))
+    p = npm.p
+    budget = p["budget_per_citizen"] * p["budget_factor"] * 1000
+    for m, cost in ((npm, p["npm_cost_per_hour"]), (local, p["local_cost_per_hour"])):
+        t = m.world.teams
+        assert t.establishment.sum() * p["staff_hours"] * cost == pytest.approx(budget)
+        pay = t.establishment * p["staff_hours"] * t.pay_per_hour
+        assert (pay / (1 - t.overhead_share)).sum() == pytest.approx(budget)
+    ratio = local.world.teams.establishment.sum() / npm.world.teams.establishment.sum()
+    assert ratio == pytest.approx(p["npm_cost_per_hour"] / p["local_cost_per_hour"])
+
+
+def test_missed_targets_ratchet_up_npm_overhead_out_of_front_line_posts():
+    """Markets, Managers, Metrics: at the year's turn NPM's overhead share becomes its base plus
+    overhead_ratchet x (1 - reported KPI); the silos' funded posts fall so the budget is unchanged."""
+    m = quiet_world(budget_factor=0.5, overhead_ratchet=0.2, target_weeks=1)
+    t, p = m.world.teams, m.p
+    fte0 = t.establishment[t.silos].sum()
+    m.run_for(51)
+    assert t.overhead_share[t.silos] == pytest.approx(p["npm_overhead_share"])  # not before the year's turn
+    m.run_for(1)
+    kpi = m.ledger.kpi["reported"]
+    assert kpi < 0.9  # a one-week target is mostly missed
+    share = p["npm_overhead_share"] + 0.2 * (1 - kpi)
+    assert t.overhead_share[t.silos] == pytest.approx(share)
+    assert t.establishment[t.silos].sum() == pytest.approx(fte0 * (1 - share) / (1 - p["npm_overhead_share"]))
+    off = quiet_world(budget_factor=0.5, target_weeks=1)
+    off.run_for(52)
+    assert off.world.teams.overhead_share[off.world.teams.silos] == pytest.approx(p["npm_overhead_share"])

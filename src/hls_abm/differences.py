@@ -80,7 +80,7 @@ DIFFERENCES: tuple[Difference, ...] = (
     D("continuity", "NPM: the relationship is with a silo on one need; local teams: with the person, across needs.",
       structural=True, source="Haggerty et al. 2003 (relational continuity); Monsen & de Blok 2013"),
     # --- effects with published sizes -------------------------------------------------------------
-    D("cost per hour", "Staff cost per client-facing hour.", npm=("npm_cost_per_hour",),
+    D("cost per hour", "All-in cost of a staff hour (pay plus the overhead it carries).", npm=("npm_cost_per_hour",),
       local=("local_cost_per_hour",), tier="evidence", source="KPMG 2015: EUR 48.74 (average) vs 54.47 (Buurtzorg)"),
     D("overhead share", "Management, performance monitoring and commissioning as a share of cost.",
       npm=("npm_overhead_share",), local=("local_overhead_share",), tier="evidence",
@@ -91,6 +91,9 @@ DIFFERENCES: tuple[Difference, ...] = (
     # --- effects whose sign a source gives --------------------------------------------------------
     D("gatekeeping", "A silo tightens its threshold as its backlog grows.", npm=("gatekeeping",), tier="direction",
       source="PSSRU; Fernandez, Snell & Wistow 2013; S004", neutral={"gatekeeping": 0.0}),
+    D("overhead ratchet", "Missed targets bring more management and monitoring, paid for out of NPM's front-line "
+      "posts (set once a year).", npm=("overhead_ratchet",), tier="direction",
+      source="S004 (Markets, Managers, Metrics)", neutral={"overhead_ratchet": 0.0}),
     D("thresholds", "Need at which a system takes a case on.", npm=("eligibility_threshold",),
       local=("local_threshold",), tier="direction", source="S004, PSSRU (FACS bands); S000/S001 (low thresholds)",
       neutral={"eligibility_threshold": 0.375, "local_threshold": 0.375}),

@@ -75,14 +75,21 @@ _SPECS = [
        source="Seddon 2003 (failure demand: progress chasing)", tier="direction"),
     # --- costs and staffing -----------------------------------------------------------------------
     _p("budget_factor", 1.0, 0.1, 3.0, doc="Service budget relative to the default (1.0).", source="user lever"),
-    _p("budget_per_citizen", 21.0, 0.0, 1000.0,
+    _p("budget_per_citizen", 15.75, 0.0, 1000.0,
        doc="Default weekly service budget (staff plus overhead) per citizen, in euros.",
-       source="assumption, set so that the default NPM system is stretched but not collapsed"),
+       source="assumption, set so that the default NPM system is stretched but not collapsed (the NPM "
+              "establishment of earlier releases: 21 x (1 - 0.25) once cost per hour is all-in)"),
     _p("staff_hours", 30.0, 1.0, 60.0, doc="Client-facing hours per staff member per week.", source="assumption"),
-    _p("npm_cost_per_hour", 48.74, 1.0, 500.0, doc="Staff cost per hour in NPM specialist teams (euros).",
-       source="KPMG 2015: average Dutch home-care provider EUR 48.74 per hour", tier="evidence"),
-    _p("local_cost_per_hour", 54.47, 1.0, 500.0, doc="Staff cost per hour in local teams (euros).",
-       source="KPMG 2015: Buurtzorg EUR 54.47 per hour", tier="evidence"),
+    _p("npm_cost_per_hour", 48.74, 1.0, 500.0,
+       doc="All-in cost of one staff hour in NPM specialist teams (euros): pay plus the overhead it carries. "
+           "Pay is this x (1 - npm_overhead_share).",
+       source="KPMG 2015: average Dutch home-care provider EUR 48.74 per hour (a provider's whole cost per hour)",
+       tier="evidence"),
+    _p("local_cost_per_hour", 54.47, 1.0, 500.0,
+       doc="All-in cost of one staff hour in local teams (euros): pay plus the overhead it carries. "
+           "Pay is this x (1 - local_overhead_share).",
+       source="KPMG 2015: Buurtzorg EUR 54.47 per hour (its whole cost per hour, low overhead included)",
+       tier="evidence"),
     _p("npm_overhead_share", 0.25, 0.0, 0.9,
        doc="Management, performance-monitoring and commissioning overhead as a share of NPM cost.",
        source="assumption; Buurtzorg overhead ~8% vs ~25% in comparable organisations (Monsen & de Blok 2013)", tier="evidence"),
@@ -248,6 +255,11 @@ _SPECS = [
        doc="Rise in a silo's practised threshold per unit of its backlog (waiting hours over capacity).",
        source="PSSRU; Fernandez, Snell & Wistow 2013: councils tightened eligibility as demand outgrew budgets; "
               "S004; size assumed", tier="direction"),
+    _p("overhead_ratchet", 0.0, 0.0, 0.5,
+       doc="Rise in NPM's management and performance-monitoring overhead share per unit of missed targets "
+           "(1 - the reported KPI), set once a year; the money comes out of front-line posts.",
+       source="S004 (Markets, Managers, Metrics: missed targets bring more managers, monitoring and inspection); "
+              "size assumed", tier="direction"),
     _p("give_up_rate", 0.0, 0.0, 0.5,
        doc="Weekly chance that a person on a waiting list gives up (the need stays and comes back as failure demand).",
        source="waiting-list attrition (NHS RTT validation; Seddon 2003); size assumed", tier="direction"),

@@ -165,7 +165,7 @@ def staff(world, week: Week) -> None:
 def accounts(world, week: Week) -> None:
     """The week's costs by component, attributed to citizens by the hours they received; the KPI."""
     p, led, tt, cases = week.p, week.ledger, world.teams, world.cases
-    staff_cost_team = (tt.staff + p["agency_premium"] * tt.agency) * p["staff_hours"] * tt.cost_per_hour
+    staff_cost_team = (tt.staff + p["agency_premium"] * tt.agency) * p["staff_hours"] * tt.pay_per_hour
     # Commissioned support follows the caseload: one package per open case (citizen, team).
     oi, od = nonzero2(cases.status == OPEN)
     pairs = np.unique(oi.astype(np.int64) * tt.n + cases.team[oi, od])

@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._util import nonzero2, rowany
+from ..ledger import YEAR_WEEKS
 from ..population import entrenchment
 from .cases import NONE, OPEN
-from .staff import follow_queues, is_silo
+from .staff import follow_queues, is_silo, ratchet_overhead
 
 def effective_threshold(p) -> float:
     """Eligibility as practised: target pressure adds rejection at the door (Hood's threshold effect)."""
@@ -144,6 +145,8 @@ class NPM:
 
     def learn(self, world, week, crises_unknown: np.ndarray) -> None:
         """Silos do not adapt their practice from outcomes (they report KPIs upwards); the money does
-        follow the queues, with a lag."""
+        follow the queues, with a lag; once a year missed targets ratchet up the overhead."""
+        if week.p["overhead_ratchet"] > 0 and week.number > 0 and week.number % YEAR_WEEKS == 0:
+            ratchet_overhead(world.teams, week.p, week.ledger.kpi["reported"])
         follow_queues(world.teams, week.p)
 

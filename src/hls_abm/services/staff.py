@@ -30,6 +30,7 @@ STRESS_LOAD_SPAN = 0.6  # load above STRESS_FREE_LOAD at which stress is full (a
 STRESS_ADJUST = 0.1  # weekly share of the way stress moves to its target (assumption)
 TARGET_STRESS = 0.3  # stress added at full target pressure (assumption; Munro 2011)
 STRESSED_RECRUITING = 0.5  # how much harder a fully stressed team finds it to recruit (assumption)
+MAX_OVERHEAD_SHARE = 0.5  # the overhead ratchet stops here: half the budget (assumption, far above any reported share)
 WAITING_LOAD = 0.2  # weight of the waiting list's hours in a team's felt load (assumption)
 
 
@@ -82,6 +83,7 @@ class TeamTable:
         self.budget_share = np.zeros(t)  # share of the NPM budget each silo holds (0 for local teams)
         self.budget_share[:nd] = SILO_BUDGET_SHARE
         self.npm_fte = 0.0  # FTE the whole NPM budget funds
+        self.overhead_extra = 0.0  # NPM overhead share above its base, from the overhead ratchet
         self.managing_share = z()  # share of hours a team spends managing itself
         self.agency = z()  # agency FTE covering vacancies this week
         self.staff = z()  # FTE in post
@@ -95,7 +97,7 @@ class TeamTable:
         self.hours_used = z()
         self.hires = z()
         self.leavers = z()
-        self.cost_per_hour = z()
+        self.pay_per_hour = z()  # pay per staff hour: all-in cost per hour less overhead
         self.overhead_share = z()
         # local-team practice, adapted by the learning loop
         self.closure_bar = z()
@@ -125,22 +127,25 @@ class TeamTable:
 def set_establishment(teams: TeamTable, params: dict, citizens_npm: int, nb_sizes_local: np.ndarray) -> None:
     """Funded staff from the budget: equal money per citizen in either system.
 
-    The staff a budget buys depends on the overhead share and the cost per hour.
+    The staff a budget buys depends on the all-in cost per hour (KPMG's figures are a provider's whole
+    cost per hour, its overhead included); a team's pay per hour is that cost less its overhead share.
     """
     b = params["budget_per_citizen"] * params["budget_factor"]
     hours = params["staff_hours"]
     nd = N_SILOS
-    npm_fte = b * citizens_npm * (1 - params["npm_overhead_share"]) / (params["npm_cost_per_hour"] * hours)
+    npm_pay = params["npm_cost_per_hour"] * (1 - params["npm_overhead_share"])
+    npm_share = params["npm_overhead_share"] + teams.overhead_extra  # the ratchet's overhead comes out of posts
+    npm_fte = b * citizens_npm * (1 - npm_share) / (npm_pay * hours)
     teams.npm_fte = npm_fte
     teams.establishment[:nd] = npm_fte * teams.budget_share[:nd]
-    lt_fte = b * nb_sizes_local * (1 - params["local_overhead_share"]) / (params["local_cost_per_hour"] * hours)
+    lt_fte = b * nb_sizes_local / (params["local_cost_per_hour"] * hours)
     # A neighbourhood funded for more than one team's worth has several teams (Buurtzorg splits a team
     # that grows past its cap): every euro buys staff, and the number of teams follows.
     teams.establishment[nd:] = lt_fte
     teams.n_teams[nd:] = np.ceil(lt_fte / params["team_max_staff"])
-    teams.cost_per_hour[:nd] = params["npm_cost_per_hour"]
-    teams.cost_per_hour[nd:] = params["local_cost_per_hour"]
-    teams.overhead_share[:nd] = params["npm_overhead_share"]
+    teams.pay_per_hour[:nd] = npm_pay
+    teams.pay_per_hour[nd:] = params["local_cost_per_hour"] * (1 - params["local_overhead_share"])
+    teams.overhead_share[:nd] = npm_share
     teams.overhead_share[nd:] = params["local_overhead_share"]
     teams.managing_share[nd:] = params["self_management_share"]
 
@@ -160,6 +165,19 @@ def answered_at_front_door(teams: TeamTable, team: np.ndarray, hours_each: np.nd
     ok = np.zeros(team.size, bool)
     ok[by] = csum - start <= free[t_o]
     return ok
+
+
+def ratchet_overhead(teams: TeamTable, params, kpi: float) -> None:
+    """Markets, Managers, Metrics (S004): once a year NPM's overhead share is set to its base plus
+    ``overhead_ratchet`` x the share of targets missed (1 - the reported KPI); the extra overhead is paid
+    for out of the silos' funded posts (the budget stays the same)."""
+    old = params["npm_overhead_share"] + teams.overhead_extra
+    teams.overhead_extra = params["overhead_ratchet"] * max(0.0, 1.0 - kpi)
+    new = min(params["npm_overhead_share"] + teams.overhead_extra, MAX_OVERHEAD_SHARE)
+    teams.overhead_extra = new - params["npm_overhead_share"]
+    teams.overhead_share[teams.silos] = new
+    teams.npm_fte *= (1 - new) / (1 - old)
+    teams.establishment[teams.silos] = teams.npm_fte * teams.budget_share[teams.silos]
 
 
 def follow_queues(teams: TeamTable, params) -> None:
@@ -233,7 +251,7 @@ def update_staff(teams: TeamTable, params: dict, target_pressure: np.ndarray) ->
     redundant = excess / params["notice_weeks"]  # notice_weeks >= 1
     teams.staff -= redundant
     teams.novices = np.minimum(teams.novices, teams.staff)
-    weekly_pay = params["staff_hours"] * teams.cost_per_hour
+    weekly_pay = params["staff_hours"] * teams.pay_per_hour
     redundancy_cost = float((redundant * weekly_pay).sum() * params["redundancy_weeks"])
     # Vacancies are filled over time; recruiting is harder for a stressed team.
     vacancies = np.maximum(teams.establishment - teams.staff, 0.0)
