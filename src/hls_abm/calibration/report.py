@@ -15,7 +15,7 @@ import pandas as pd
 
 from .search import Calibration, score, target_value
 
-__all__ = ["tables", "write_report", "update_doc", "BEST_WHEN_NONE"]
+__all__ = ["tables", "write_report", "update_doc", "chosen_draw", "defaults_toml", "BEST_WHEN_NONE"]
 
 BEST_WHEN_NONE = 5  # draws reported when none is accepted
 DOC_START = "<!-- calibration-report:start -->"
@@ -58,6 +58,31 @@ def _reported(draws: pd.DataFrame) -> tuple[list, str]:
                   f"the bands below are over the {len(best)} best draws (lowest score), not a posterior")
 
 
+def chosen_draw(cal: Calibration, draws: pd.DataFrame) -> pd.Series | None:
+    """The draw to ship as the defaults: of the reported draws (accepted ones, or the best when none is),
+    the one nearest the reported draws' median in every parameter (distances in units of each parameter's
+    searched range), so the defaults sit in the middle of what fits rather than at its edge."""
+    chosen, _ = _reported(draws)
+    sel = draws[draws["trial"].isin(chosen)]
+    if sel.empty:
+        return None
+    dist = np.zeros(len(sel))
+    for name, (lo, hi, _kind) in cal.targets.parameters.items():
+        v = sel[name].to_numpy(float)
+        dist += ((v - np.median(v)) / ((hi - lo) or 1.0)) ** 2
+    return sel.iloc[int(np.argmin(dist))]
+
+
+def defaults_toml(cal: Calibration, row: pd.Series) -> str:
+    """The chosen draw as TOML: the values hls_abm ships as its defaults (see tests/test_calibration.py)."""
+    lines = ["# The draw hls_abm ships as its defaults (written by hls-abm calibrate; see docs/calibration.md).",
+             f"trial = {int(row['trial'])}", f"accepted = {str(bool(row['accepted'])).lower()}", "", "[parameters]"]
+    for name, (_lo, _hi, kind) in cal.targets.parameters.items():
+        v = row[name]
+        lines.append(f"{name} = {int(round(v)) if kind == 'int' else float(f'{v:.4g}')!r}")
+    return "\n".join(lines) + "\n"
+
+
 def _band(values: pd.Series) -> str:
     v = values.dropna().to_numpy(float)
     if v.size == 0:
@@ -77,13 +102,14 @@ def _target_rows(cal: Calibration, sel: pd.DataFrame) -> list[str]:
     return rows
 
 
-def _params_rows(cal: Calibration, draws: pd.DataFrame, chosen: list) -> list[str]:
-    rows = ["| parameter | searched | reported draws: median [min, max] |", "|---|---|---|"]
+def _params_rows(cal: Calibration, draws: pd.DataFrame, chosen: list, row=None) -> list[str]:
+    rows = ["| parameter | searched | reported draws: median [min, max] | shipped |", "|---|---|---|---|"]
     sel = draws[draws["trial"].isin(chosen)]
     for name, (lo, hi, _kind) in cal.targets.parameters.items():
         v = sel[name] if name in sel else pd.Series(dtype=float)
         span = f"{v.median():.4g} [{v.min():.4g}, {v.max():.4g}]" if len(v) else "n/a"
-        rows.append(f"| `{name}` | [{lo:g}, {hi:g}] | {span} |")
+        shipped = f"{row[name]:.4g}" if row is not None else "n/a"
+        rows.append(f"| `{name}` | [{lo:g}, {hi:g}] | {span} | {shipped} |")
     return rows
 
 
@@ -112,7 +138,12 @@ def report_markdown(cal: Calibration, draws: pd.DataFrame, by_seed: pd.DataFrame
         vals = sel[v.name] if v.name in sel else pd.Series(dtype=float)
         lines += [f"**Validation figure (never fitted):** `{v.name}` ({v.system} of `{v.observable}`): model "
                   f"{_band(vals)} against [{v.low:g}, {v.high:g}] ({v.source}).", ""]
-    lines += ["Parameters:", "", *_params_rows(cal, draws, chosen), "",
+    row = chosen_draw(cal, draws)
+    if row is not None:
+        lines += [f"**Shipped defaults:** draw {int(row['trial'])} ({'accepted' if row['accepted'] else 'best, not accepted'}"
+                  f", score {row['score']:.3g}), the reported draw nearest their median in every parameter; its values "
+                  "are in `defaults.toml` and in the table below, and are hls_abm's defaults.", ""]
+    lines += ["Parameters:", "", *_params_rows(cal, draws, chosen, row), "",
               "![each target's band and the model's values](calibration.png)", ""]
     return "\n".join(lines)
 
@@ -175,6 +206,9 @@ def write_report(cal: Calibration, command: str, doc: Path | None = None) -> dic
     (out / "calibration.md").write_text("# Calibration\n\n" + md)
     chosen, how = _reported(draws)
     plot(cal, by_seed, chosen, out / "calibration.png")
+    row = chosen_draw(cal, draws)
+    if row is not None:
+        (out / "defaults.toml").write_text(defaults_toml(cal, row))
     if doc is not None:
         update_doc(Path(doc), md.replace("](calibration.png)", f"]({_rel(out / 'calibration.png', doc)})"))
     n_acc = int(draws["accepted"].sum()) if len(draws) else 0
