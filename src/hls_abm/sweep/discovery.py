@@ -354,7 +354,11 @@ def _prim_class():
     """EMA Workbench's Prim, imported quietly (it warns about optional extras it can do without)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        from ema_workbench.analysis.prim import Prim
+        try:
+            from ema_workbench.analysis.prim import Prim
+        except ImportError as err:
+            raise DiscoveryError(f"scenario discovery needs EMA Workbench ({err}): "
+                                 "pip install -e '.[calibrate]' (./dev installs it)") from None
     return Prim
 
 
