@@ -502,7 +502,11 @@ def _plot_trajectory(ax, d: Discovery, w: str, colour: str) -> None:
         ax.scatter(chosen["coverage"], chosen["density"], s=110, facecolors="none", edgecolors=BOTH_COLOUR,
                    lw=1.5, zorder=4, label="chosen box")
     if d.trajectories.get(w):
-        ax.figure.colorbar(sc, ax=ax, label="restricted parameters", pad=0.01)
+        from matplotlib.ticker import MaxNLocator
+
+        cb = ax.figure.colorbar(sc, ax=ax, label="restricted parameters", pad=0.01)
+        cb.locator = MaxNLocator(integer=True)
+        cb.update_ticks()
     ax.axhline(d.min_density, color="0.5", ls="--", lw=0.8, label=f"min density {d.min_density:g}")
     ax.axhline(d.base_rate(w), color=colour, ls=":", lw=0.8, label=f"base rate {d.base_rate(w):.2f}")
     ax.set_xlim(0, 1.02)
