@@ -94,6 +94,23 @@ def test_prim_finds_the_planted_box(rng, kw):
     assert any(b.winner == "npm" for b in d.boxes)  # NPM wins outside: not a box, but PRIM reports its best one
 
 
+def test_insignificant_restrictions_are_dropped_while_the_density_holds():
+    """Each restriction left in a box matters (quasi-p <= 0.05), or dropping it was tried and
+    lost density; with max_qp=None PRIM's box is kept as peeled."""
+    df = synthetic(n_points=150, rng=5, noise=0.1)
+    kept = discover(df, max_qp=None, **FAST)
+    d = discover(df, **FAST)
+    traj = d.trajectory_table()
+    for bx in d.boxes:
+        assert set(bx.restricted) <= set(next(k for k in kept.boxes if k.winner == bx.winner).restricted)
+        assert bx.density >= d.min_density
+        t = traj[(traj["winner"] == bx.winner) & (traj["box"] == bx.number)]
+        tried = set(t["step"].str.removeprefix("drop ")) - {"peel"}
+        for r in bx.limits.itertuples():
+            assert np.nanmin([r.qp_low, r.qp_high]) <= 0.05 or r.parameter in tried, bx.describe()
+    assert kept.max_qp is None and "quasi-p > 0.05 dropped" in d.markdown()
+
+
 def test_no_signal_no_box():
     """Winning at random (no parameter matters): with a high bar on density, no box is claimed."""
     df = synthetic(noise=0.5, rng=3)
@@ -181,7 +198,8 @@ def test_bad_frames():
         discover(df, factors=[])
     for kw, msg in [({"min_density": 0}, r"^min_density=0 is not allowed: expected a number in \(0.0, 1.0\]$"),
                     ({"max_boxes": 0}, r"^max_boxes=0 is not allowed: expected an integer >= 1$"),
-                    ({"peel_alpha": 0.9}, r"^peel_alpha=0.9 is not allowed")]:
+                    ({"peel_alpha": 0.9}, r"^peel_alpha=0.9 is not allowed"),
+                    ({"max_qp": 0}, r"^max_qp=0 is not allowed: expected a number in \(0, 1\], or None$")]:
         with pytest.raises(DiscoveryError, match=msg):
             discover(df, **kw)
 

@@ -253,6 +253,7 @@ class Discovery:
     outcome: Outcome
     compare: tuple[str, str]
     min_density: float
+    max_qp: float | None = 0.05
     boxes: list[Box] = field(default_factory=list)
     trajectories: dict = field(default_factory=dict)  # winner -> trajectories of every PRIM pass
     misses: dict = field(default_factory=dict)  # winner -> why no (further) box was found
@@ -294,7 +295,9 @@ class Discovery:
         lines = [f"Scenario discovery (PRIM, EMA Workbench) over {len(self.pairs)} paired runs "
                  f"({n_pts} design points x {self.pairs['seed'].nunique()} seeds), {len(self.factors)} parameters.",
                  "", f"Outcome `{self.outcome.name}`, threshold {self.outcome.threshold:g}; "
-                 f"box chosen: the highest coverage with density >= {self.min_density:g}.", ""]
+                 f"box chosen: the highest coverage with density >= {self.min_density:g}"
+                 + (f", then restrictions with quasi-p > {self.max_qp:g} dropped while the density holds."
+                    if self.max_qp is not None else "."), ""]
         for w, lose in ((b, a), (a, b)):
             lines.append(f"* {self.outcome.describe(w, lose)}: {self.base_rate(w):.0%} of pairs")
         for w in (b, a):
@@ -326,27 +329,33 @@ class Discovery:
 
 def discover(results, outcome: Outcome | str = "dominates", threshold: float | None = None,
              min_density: float = 0.8, max_boxes: int = 1, peel_alpha: float = 0.05, paste_alpha: float = 0.05,
-             mass_min: float = 0.05, a: str = "npm", b: str = "local_teams", factors=None,
-             min_pairs: int = MIN_PAIRS) -> Discovery:
+             mass_min: float = 0.05, max_qp: float | None = 0.05, a: str = "npm", b: str = "local_teams",
+             factors=None, min_pairs: int = MIN_PAIRS) -> Discovery:
     """Run PRIM twice on the twin pairs of a sweep: where ``b`` wins, and where ``a`` wins.
 
     ``results``: a results directory or a DataFrame of :func:`hls_abm.sweep.load_results`.
     Up to ``max_boxes`` boxes per winner (PRIM's covering: each next box is looked for among
     the pairs outside the boxes found so far); a winner without a box with density at least
-    ``min_density`` gets an entry in ``misses`` saying how close the trajectory came.
+    ``min_density`` gets an entry in ``misses`` saying how close the trajectory came. A chosen
+    box's restrictions whose quasi-p values all exceed ``max_qp`` are dropped, least significant
+    first, as long as the box keeps ``min_density`` (``max_qp=None`` keeps every restriction).
     """
     outcome = parse_outcome(outcome, threshold) if isinstance(outcome, str) else outcome
     for name, v, lo, hi in (("min_density", min_density, 0.0, 1.0), ("peel_alpha", peel_alpha, 0.0, 0.5),
                             ("paste_alpha", paste_alpha, 0.0, 0.5), ("mass_min", mass_min, 0.0, 1.0)):
         if isinstance(v, bool) or not isinstance(v, int | float) or not lo < v <= hi:
             raise DiscoveryError(f"{name}={v!r} is not allowed: expected a number in ({lo}, {hi}]")
+    if max_qp is not None and (isinstance(max_qp, bool) or not isinstance(max_qp, int | float)
+                               or not 0 < max_qp <= 1):
+        raise DiscoveryError(f"max_qp={max_qp!r} is not allowed: expected a number in (0, 1], or None")
     if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
         raise DiscoveryError(f"max_boxes={max_boxes!r} is not allowed: expected an integer >= 1")
     pairs = discovery_pairs(results, outcome, a, b, factors=factors, min_pairs=min_pairs)
-    d = Discovery(pairs, outcome, (a, b), float(min_density))
+    d = Discovery(pairs, outcome, (a, b), float(min_density), max_qp)
     x = pairs[d.factors].reset_index(drop=True)
     for w in (b, a):
-        _prim_boxes(d, x, pairs[f"wins|{w}"].to_numpy(dtype=int), w, max_boxes, peel_alpha, paste_alpha, mass_min)
+        _prim_boxes(d, x, pairs[f"wins|{w}"].to_numpy(dtype=int), w, max_boxes, peel_alpha, paste_alpha, mass_min,
+                    max_qp)
     return d
 
 
@@ -363,26 +372,25 @@ def _prim_class():
 
 
 def _prim_boxes(d: Discovery, x: pd.DataFrame, y: np.ndarray, winner: str, max_boxes: int,
-                peel_alpha: float, paste_alpha: float, mass_min: float) -> None:
+                peel_alpha: float, paste_alpha: float, mass_min: float, max_qp: float | None) -> None:
+    d.trajectories[winner] = []
     if y.sum() == 0:
         d.misses[winner] = f"{WORLD_SHORT.get(winner, winner)} won none of the {len(y)} pairs"
-        d.trajectories[winner] = []
         return
     Prim = _prim_class()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas FutureWarnings from inside the library
         prim = Prim(x, y.copy(), peel_alpha=peel_alpha, paste_alpha=paste_alpha, mass_min=mass_min)
-        d.trajectories[winner] = []
         for number in range(1, max_boxes + 1):
             box = prim.find_box()
             if box is None:
                 d.misses[winner] = "no pairs left outside the boxes found"
                 break
-            traj = box.peeling_trajectory.copy()
+            traj = box.peeling_trajectory
+            n_peeled = len(traj)
             ok = traj[traj["density"] >= d.min_density - 1e-12]
-            t = traj.assign(winner=winner, box=number, chosen=False)
-            d.trajectories[winner].append(t)
             if ok.empty:
+                d.trajectories[winner].append(_trajectory(traj, winner, number, n_peeled, [], None))
                 best = traj.loc[traj["density"].idxmax()]
                 d.misses[winner] = (f"no box on PRIM's peeling trajectory reaches density {d.min_density:g}; "
                                     f"the densest has density {best['density']:.2f} at coverage "
@@ -390,10 +398,45 @@ def _prim_boxes(d: Discovery, x: pd.DataFrame, y: np.ndarray, winner: str, max_b
                 break
             i = int(ok.sort_values(["coverage", "res_dim", "density"], ascending=[False, True, False]).index[0])
             box.select(i)
-            t.loc[i, "chosen"] = True
+            i, dropped = _drop_insignificant(prim, box, i, d.min_density, max_qp)
+            traj = box.peeling_trajectory
+            d.trajectories[winner].append(_trajectory(traj, winner, number, n_peeled, dropped, i))
             d.boxes.append(_box(prim, box, i, winner, number, traj))
-            if int(box.peeling_trajectory.loc[i, "k"]) >= int(y.sum()):
+            if int(traj.loc[i, "k"]) >= int(y.sum()):
                 break  # every win is inside: nothing left to cover
+
+
+def _drop_insignificant(prim, box, i: int, min_density: float, max_qp: float | None) -> tuple[int, list]:
+    """Drop, one at a time and the least significant first, the restrictions whose quasi-p values
+    all exceed ``max_qp``, each only if the box keeps ``min_density`` (Bryant & Lempert 2010: keep
+    only the restrictions that matter). Returns the final trajectory row and the rows tried."""
+    tried, kept = [], set()
+    while max_qp is not None:
+        lim = _box(prim, box, i, "", 0, box.peeling_trajectory).limits
+        sig = lim[["qp_low", "qp_high"]].min(axis=1, skipna=True)
+        weak = lim.assign(sig=sig)[(sig > max_qp) & ~lim["parameter"].isin(kept)].sort_values("sig", ascending=False)
+        if weak.empty:
+            break
+        u = weak["parameter"].iloc[0]
+        box.drop_restriction(u, i)
+        j = len(box.peeling_trajectory) - 1
+        tried.append((j, u))
+        if box.peeling_trajectory.loc[j, "density"] < min_density - 1e-12:
+            kept.add(u)  # dropping it loses too much density: keep this restriction, try the next
+            box.select(i)
+        else:
+            i = j
+    return i, tried
+
+
+def _trajectory(traj: pd.DataFrame, winner: str, number: int, n_peeled: int, dropped: list, chosen) -> pd.DataFrame:
+    """The peeling trajectory of one PRIM pass, each row labelled: peeled/pasted, or a restriction dropped."""
+    t = traj.copy().assign(winner=winner, box=number, step="peel", chosen=False)
+    for j, u in dropped:
+        t.loc[j, "step"] = f"drop {u}"
+    if chosen is not None:
+        t.loc[chosen, "chosen"] = True
+    return t
 
 
 def _box(prim, box, i: int, winner: str, number: int, traj: pd.DataFrame) -> Box:
@@ -496,8 +539,10 @@ def _plot(d: Discovery, path=None):
 def _plot_trajectory(ax, d: Discovery, w: str, colour: str) -> None:
     name = WORLD_SHORT.get(w, w)
     for t in d.trajectories.get(w, []):
-        ax.plot(t["coverage"], t["density"], "-", color=colour, lw=0.8, alpha=0.6)
-        sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=14, zorder=3)
+        peel = t[t["step"] == "peel"]
+        ax.plot(peel["coverage"], peel["density"], "-", color=colour, lw=0.8, alpha=0.6)
+        sc = ax.scatter(t["coverage"], t["density"], c=t["res_dim"], cmap="viridis", s=14, zorder=3,
+                        vmin=0, vmax=max(1, int(t["res_dim"].max())))
         chosen = t[t["chosen"]]
         ax.scatter(chosen["coverage"], chosen["density"], s=110, facecolors="none", edgecolors=BOTH_COLOUR,
                    lw=1.5, zorder=4, label="chosen box")
