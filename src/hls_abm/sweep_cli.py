@@ -75,6 +75,20 @@ def add_sweep_commands(subparsers) -> None:
     a.add_argument("--out", "-o", metavar="OUT", help="where to write (default: DIR/analysis)")
     a.add_argument("--conf", type=float, default=None, help="confidence level (default 0.95)")
     a.add_argument("--no-figures", action="store_true", help="tables only")
+    d = a.add_argument_group(
+        "scenario discovery", "--discover runs PRIM (EMA Workbench) instead of the standard tables: the ranges of "
+        "parameters where local teams win and where NPM wins, written as discovery_<outcome>.csv/.md/.png")
+    d.add_argument("--discover", action="store_true",
+                   help="scenario discovery: under which conditions does each system win? (docs/sweeps.md)")
+    d.add_argument("--outcome", metavar="NAME",
+                   help="what winning a twin pair means: dominates (default: cheaper and wellbeing no worse), "
+                        "cheaper, better, cost_per_wellbeing, lower:COLUMN, higher:COLUMN")
+    d.add_argument("--threshold", type=float, metavar="X",
+                   help="the outcome's threshold (ratio outcomes: default 1; differences: default 0)")
+    d.add_argument("--min-density", type=float, metavar="D",
+                   help="the box chosen is the one with the highest coverage whose density is at least D "
+                        "(default 0.8)")
+    d.add_argument("--boxes", type=_positive_int, metavar="N", help="up to N boxes per system (default 1)")
     a.set_defaults(func=cmd_analyse)
 
 
@@ -142,11 +156,32 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_analyse(args) -> int:
+    discovery_opts = [f"--{n.replace('_', '-')}" for n in ("outcome", "threshold", "min_density", "boxes")
+                      if getattr(args, n, None) is not None]
+    if discovery_opts and not args.discover:
+        _err(f"{', '.join(discovery_opts)} only apply with --discover")
+        return 2
+    if args.discover:
+        return _cmd_discover(args)
     from .sweep.analysis import analyse
 
     try:
         analyse(args.dir, out=args.out, conf=args.conf, figures=not args.no_figures)
     except FileNotFoundError as err:
+        _err(str(err))
+        return 2
+    return 0
+
+
+def _cmd_discover(args) -> int:
+    """``hls-abm analyse DIR --discover``: exit 2 on bad input or when no box is found (nothing is overwritten)."""
+    from .sweep.discovery import DiscoveryError, write_discovery
+
+    try:
+        write_discovery(args.dir, out=args.out, outcome=args.outcome or "dominates", threshold=args.threshold,
+                        min_density=0.8 if args.min_density is None else args.min_density,
+                        max_boxes=args.boxes or 1, figures=not args.no_figures)
+    except (DiscoveryError, FileNotFoundError) as err:
         _err(str(err))
         return 2
     return 0
