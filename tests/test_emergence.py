@@ -1,8 +1,15 @@
-"""Calibration: the patterns E1-E5 emerge at default parameters, over 5 seeds.
+"""The patterns E1-E5 at the calibrated default parameters, over 5 seeds.
 
 1,000 citizens, 5 simulated years after the shared warm-up. Each assertion is on
 the mean over seeds, with the per-seed spread checked where the claim is about
 direction, so one unlucky seed cannot make or break a pattern.
+
+The calibration of issue 9 (docs/calibration.md) made the default NPM world stationary and
+less stretched than before. Three claims of the first release no longer hold at the defaults
+and are stated here where they do hold, or dropped with the reason (docs/validation.md):
+NPM contacts no longer rise (that was the drift); local teams no longer contact more people
+than NPM in their first quarter (outreach is smaller and costs its search); and the cuts
+paradox needs silos that are already stretched (budget_factor 0.7), not the default budget.
 """
 
 import numpy as np
@@ -34,20 +41,18 @@ def each(frames, f):
     return np.array([f(d) for d in frames])
 
 
-def test_E1_npm_failure_demand_is_large_and_contacts_rise():
+def test_E1_npm_failure_demand_is_large_and_steady():
     npm = runs("npm")
     share = each(npm, lambda d: d.failure_demand.sum() / d.contacts.sum())
-    assert 0.3 < share.mean() < 0.95  # tens of percent (Vanguard: 40-60%, 80%+ in care)
+    assert 0.4 < share.mean() < 0.8  # Vanguard: 40-60% in command-and-control services, 80%+ in care
     first, last = each(npm, lambda d: d.contacts.iloc[:52].mean()), each(npm, lambda d: d.contacts.iloc[-52:].mean())
-    assert (last > first).all()
+    assert abs(last.mean() / first.mean() - 1) < 0.15  # a stationary world: demand neither runs away nor dies out
 
 
-def test_E2_local_teams_find_hidden_need_then_demand_falls_below_npm():
+def test_E2_local_teams_demand_ends_below_npm_and_wellbeing_higher():
     npm, lt = runs("npm"), runs("local_teams")
-    q1 = lambda d: d.contacts.iloc[:13].mean()  # noqa: E731
-    assert each(lt, q1).mean() > each(npm, q1).mean()  # hidden need is found at first
     last = lambda d: d.contacts.iloc[-52:].mean()  # noqa: E731
-    assert (each(lt, last) < each(npm, last)).all()
+    assert each(lt, last).mean() < each(npm, last).mean()
     wb = lambda d: d.mean_wellbeing.iloc[-52:].mean()  # noqa: E731
     assert (each(lt, wb) > each(npm, wb)).all()
 
@@ -67,11 +72,13 @@ def test_E3_complexity_crossover():
     assert abs(w0 - w0_lt) < 0.05
     c5, c5_lt, w5, w5_lt = gap(0.5)
     assert (c5 - c5_lt) / c5_lt > (c0 - c0_lt) / c0_lt + 0.2  # the advantage grows with complexity
-    assert (w5_lt - w5) > (w0_lt - w0)
+    assert w5_lt > w5  # wellbeing is higher under local teams with complex needs too (the gap does not grow)
 
 
-def test_E4_cuts_paradox():
-    base, cut = runs("npm", 156), runs("npm_cuts", 156)
+def test_E4_cuts_paradox_where_the_silos_are_stretched():
+    """A further 20% cut to silos already at 0.7 of the default budget raises whole-system cost in year 3.
+    At the default budget the calibrated silos have slack and the cut saves money (docs/validation.md)."""
+    base, cut = runs("npm", 156, budget_factor=0.7), runs("npm", 156, budget_factor=0.56)
     yr3 = slice(104, 156)
     assert each(cut, lambda d: service(d).iloc[yr3].sum()).mean() < each(base, lambda d: service(d).iloc[yr3].sum()).mean()
     assert each(cut, lambda d: d.cost_crisis.iloc[yr3].sum()).mean() > each(base, lambda d: d.cost_crisis.iloc[yr3].sum()).mean()
@@ -92,6 +99,8 @@ def test_no_free_lunch_fewer_hours_per_client_at_a_higher_cost_per_hour():
     npm, lt = runs("npm"), runs("local_teams")
     hours = lambda d: d.staff_hours_per_client.iloc[-1]  # noqa: E731
     ratio = each(lt, hours).mean() / each(npm, hours).mean()
-    assert 0.3 < ratio < 0.9  # KPMG 2015: 108/168 = 0.64
+    # KPMG 2015: 108/168 = 0.64. The calibration meets it in year 10 (docs/calibration.md); in year 5 the
+    # local teams' clients still need more of their hours (about 0.95).
+    assert 0.3 < ratio < 1.0
     m = HLSModel("local_teams", n_citizens=100, rng=0, warmup_weeks=0)
     assert m.p["local_cost_per_hour"] > m.p["npm_cost_per_hour"]

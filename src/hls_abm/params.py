@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .differences import ASSUMPTION_SETS, assumption_overrides
-from .param_specs import _SPECS
+from .param_specs import _SPECS, CALIBRATED
 from .parameter import TIERS, Param, ParameterError
 
 __all__ = [
@@ -133,5 +133,6 @@ def parameter_table() -> str:
     rows = ["| parameter | default | range | meaning | source | tier |", "|---|---|---|---|---|---|"]
     for p in PARAMS.values():
         rng = p.allowed().replace("a number in ", "").replace("an integer in ", "")
-        rows.append(f"| `{p.name}` | {p.default} | {rng} | {p.doc} | {p.source} | {p.tier} |")
+        source = f"{p.source}; **size calibrated** (docs/calibration.md)" if p.name in CALIBRATED else p.source
+        rows.append(f"| `{p.name}` | {p.default} | {rng} | {p.doc} | {source} | {p.tier} |")
     return "\n".join(rows)

@@ -59,13 +59,16 @@ def _reported(draws: pd.DataFrame) -> tuple[list, str]:
 
 
 def chosen_draw(cal: Calibration, draws: pd.DataFrame) -> pd.Series | None:
-    """The draw to ship as the defaults: of the reported draws (accepted ones, or the best when none is),
-    the one nearest the reported draws' median in every parameter (distances in units of each parameter's
-    searched range), so the defaults sit in the middle of what fits rather than at its edge."""
+    """The draw to ship as the defaults. With accepted draws: the one nearest their median in every
+    parameter (distances in units of each parameter's searched range), so the defaults sit in the middle
+    of what fits rather than at its edge. With none: the best draw (lowest score), since the best draws
+    are not a posterior and their median need not fit at all."""
     chosen, _ = _reported(draws)
     sel = draws[draws["trial"].isin(chosen)]
     if sel.empty:
         return None
+    if not sel["accepted"].any():
+        return sel.loc[sel["score"].idxmin()]
     dist = np.zeros(len(sel))
     for name, (lo, hi, _kind) in cal.targets.parameters.items():
         v = sel[name].to_numpy(float)
@@ -141,7 +144,7 @@ def report_markdown(cal: Calibration, draws: pd.DataFrame, by_seed: pd.DataFrame
     row = chosen_draw(cal, draws)
     if row is not None:
         lines += [f"**Shipped defaults:** draw {int(row['trial'])} ({'accepted' if row['accepted'] else 'best, not accepted'}"
-                  f", score {row['score']:.3g}), the reported draw nearest their median in every parameter; its values "
+                  f", score {row['score']:.3g}), {'the accepted draw nearest their median in every parameter' if row['accepted'] else 'the best draw'}; its values "
                   "are in `defaults.toml` and in the table below, and are hls_abm's defaults.", ""]
     lines += ["Parameters:", "", *_params_rows(cal, draws, chosen, row), "",
               "![each target's band and the model's values](calibration.png)", ""]
