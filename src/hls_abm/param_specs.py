@@ -156,7 +156,7 @@ _SPECS = [
        doc="Weekly chance that a citizen makes a one-off request that a standard process resolves (a blue badge, a "
            "benefit claim, a repair), besides any needs; 0 = none (the default, pending calibration).",
        source="S000/S002: NPM works 'in a group of highly centralised transactional services - like renewing a "
-              "passport'; size assumed (ODD 7.11: about 0.02 a week, one request a citizen a year, is plausible)"),
+              "passport'; size assumed (ODD 7.10: about 0.005 a week is a plausible order; off until calibrated)"),
     _p("transaction_hours", 0.5, 0.0, 10.0,
        doc="Hours a standard process takes to resolve one request (checking a form against the rules), beyond the "
            "contact itself.",
