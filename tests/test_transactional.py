@@ -162,11 +162,11 @@ def test_a_standard_process_resolves_requests_more_cheaply_where_lives_are_simpl
     With many complex lives the gap narrows: the process fails tangled requests, which come back and take
     hours again, while the local team knows more of the people who ask and skips the conversation."""
     ratio = {0.0: [], 0.5: []}
-    for seed in range(4):
+    for seed in range(3):
         for cx in ratio:
             npm, local = twin_worlds(n_citizens=500, rng=seed, warmup_weeks=20, complex_share=cx, transactional_rate=0.04,
                                      process_misfit=0.8)
-            ratio[cx].append(_per_request(npm, 52) / _per_request(local, 52))
+            ratio[cx].append(_per_request(npm, 30) / _per_request(local, 30))
     simple, complex_ = np.array(ratio[0.0]), np.array(ratio[0.5])
     assert (simple < 1.0).all(), simple  # NPM cheaper per resolved request in every seed
     assert (complex_ > simple).all(), (simple, complex_)  # and the gap narrows with complexity, paired by seed
