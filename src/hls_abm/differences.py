@@ -79,6 +79,12 @@ DIFFERENCES: tuple[Difference, ...] = (
       structural=True, source="S000/S002 (time-limited episodes); S001 (stay until stable)"),
     D("continuity", "NPM: the relationship is with a silo on one need; local teams: with the person, across needs.",
       structural=True, source="Haggerty et al. 2003 (relational continuity); Monsen & de Blok 2013"),
+    D("one-off requests", "A one-off transactional request (a blue badge, a benefit claim, a repair): NPM resolves it "
+      "by the silo's standard process, which asks nothing else and fails requests that vary from it; a local team "
+      "resolves it in its whole-person way: on a visit, with the whole-life conversation for a person it does not "
+      "know, taking on every disclosed need above its threshold.", structural=True,
+      source="S000/S002 (standardised transactional services 'like renewing a passport'); S004 L284 (processes "
+      "intolerant of variance); S001 (the whole-life conversation)"),
     # --- effects with published sizes -------------------------------------------------------------
     D("cost per hour", "All-in cost of a staff hour (pay plus the overhead it carries).", npm=("npm_cost_per_hour",),
       local=("local_cost_per_hour",), tier="evidence", source="KPMG 2015: EUR 48.74 (average) vs 54.47 (Buurtzorg)"),
@@ -120,6 +126,10 @@ DIFFERENCES: tuple[Difference, ...] = (
       npm=("specialist_edge",), tier="direction",
       source="S000/S002 grant that standardised specialist services work for transactional demand",
       neutral={"specialist_edge": 0.0}, claims={"specialist_edge": 0.0}),
+    D("process misfit", "A silo's standard process fails a one-off request of a person whose other needs make it "
+      "vary from the process; the request comes back (failure demand).", npm=("process_misfit",), tier="direction",
+      source="S004 L284-286 (Seddon: calls back because 'the enquiry varied from the tightly prescribed process')",
+      neutral={"process_misfit": 0.0}),
     D("targets", "Pressure to meet targets: it adds stress and invites gaming.", npm=("target_pressure",),
       tier="direction", source="Hood 2006; Bevan & Hood 2006; Munro 2011", neutral={"target_pressure": 0.0}),
     D("gaming", "Under target pressure silos reject at the door, close early and take easy cases first.",
@@ -130,6 +140,10 @@ DIFFERENCES: tuple[Difference, ...] = (
     D("assessment time", "A new person's assessment, as a multiple of assessment_hours.",
       npm=("npm_assessment_factor",), local=("local_assessment_factor",),
       neutral={"npm_assessment_factor": 1.25, "local_assessment_factor": 1.25}),
+    D("request handling time", "Hours for a one-off request, as a multiple of transaction_hours: a silo's standard "
+      "process vs a generalist without one.", npm=("npm_transaction_factor",), local=("local_transaction_factor",),
+      source="assumption: a standard process is what specialisation buys (S000/S002); size assumed",
+      neutral={"npm_transaction_factor": 1.5, "local_transaction_factor": 1.5}),
     D("queue priority", "Weeks of queue priority per unit of a person's most urgent need.",
       npm=("npm_urgency_priority",), local=("local_urgency_priority",),
       neutral={"npm_urgency_priority": 5.0, "local_urgency_priority": 5.0}),

@@ -27,6 +27,8 @@ EVENTS = (
     "outreach",
     "connected",
     "unanswered",
+    "request",
+    "request_failed",
 )
 CODE = {name: i for i, name in enumerate(EVENTS)}
 

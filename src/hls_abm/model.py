@@ -40,6 +40,7 @@ WEEK_PLAN = (
     stages.crises,  # acute services respond to crises
     stages.seek_help_stage,  # who contacts services, about what
     stages.route,  # each contact to the system that serves the neighbourhood: intake
+    stages.requests,  # one-off transactional requests: a standard process or the patch team
     stages.waiting_list,  # settled and long waits leave the list; admission within hours
     stages.casework,  # casework, and what each way of working does to people
     stages.close,  # each system closes what it judges finished
@@ -141,7 +142,9 @@ class HLSModel(mesa.Model):
         one), with fresh draws from the world's streams: to run one mechanism on its own (tests, notebooks)."""
         w = self.world
         number = self.week if number is None else number
-        return stages.Week(number, self.p, w.draw_week(self.p["give_up_rate"] > 0), self.ledger, w.journeys, w.streams["service"])
+        requests = self.p["transactional_rate"] > 0 or bool(w.requests.open.any())
+        return stages.Week(number, self.p, w.draw_week(self.p["give_up_rate"] > 0, requests), self.ledger, w.journeys,
+                           w.streams["service"])
 
     def _warm_up(self, weeks: int) -> None:
         """Live ``weeks`` under the NPM status quo, then hand the chosen neighbourhoods to local teams.

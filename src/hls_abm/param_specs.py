@@ -158,6 +158,29 @@ _SPECS = [
     _p("done_to_erosion", 0.003104, 0.0, 0.1,
        doc="Weekly loss of resilience while 'done to' by a deficit-based service.",
        source="S000/S001: 'power over' vs 'power with'; assumption for the size", tier="direction"),
+    # --- one-off transactional requests (issue 9, item 5: where NPM is the right answer) -----------
+    _p("transactional_rate", 0.0, 0.0, 0.5,
+       doc="Weekly chance that a citizen makes a one-off request that a standard process resolves (a blue badge, a "
+           "benefit claim, a repair), besides any needs; 0 = none (the default, pending calibration).",
+       source="S000/S002: NPM works 'in a group of highly centralised transactional services - like renewing a "
+              "passport'; size assumed (ODD 7.10: about 0.005 a week is a plausible order; off until calibrated)"),
+    _p("transaction_hours", 0.5, 0.0, 10.0,
+       doc="Hours a standard process takes to resolve one request (checking a form against the rules), beyond the "
+           "contact itself.",
+       source="assumption"),
+    _p("npm_transaction_factor", 1.0, 0.1, 10.0,
+       doc="A silo's standard process for a one-off request, as a multiple of transaction_hours.",
+       source="reference (1)"),
+    _p("local_transaction_factor", 2.0, 0.1, 10.0,
+       doc="A local team's handling of a one-off request without a standard process (a generalist finds out the "
+           "rules and does it on a visit), as a multiple of transaction_hours.",
+       source="assumption: a standard process is what specialisation buys (S000/S002); size assumed"),
+    _p("process_misfit", 0.5, 0.0, 1.0,
+       doc="Chance that a silo's standard process fails a one-off request of a person with any need above their help "
+           "threshold (the request varies from the prescribed process); the request stays open and comes back as "
+           "failure demand.",
+       source="S004 L284-286 (processes 'intolerant of demand variance'; calls back because 'the enquiry varied "
+              "from the tightly prescribed process', Seddon); size assumed", tier="direction"),
     # --- local team design -----------------------------------------------------------------------
     _p("local_team_share", 0.0, 0.0, 1.0,
        doc="Share of neighbourhoods served by local teams at the start (the rest by NPM).",

@@ -114,6 +114,43 @@ def route(world, week: Week) -> None:
         system.intake(world, week, ci[mine], cd[mine], busy)
 
 
+def requests(world, week: Week) -> None:
+    """One-off transactional requests (a blue badge, a benefit claim, a repair): raised, counted as contacts
+    (a request that comes back is failure demand), answered at the front door while it has hours, and resolved
+    by the system that serves the citizen's neighbourhood. A request not resolved stays open and comes back.
+    Nothing happens, and nothing is drawn, while there are no requests (``transactional_rate`` 0)."""
+    u = week.draws.get("request")
+    if u is None:
+        return
+    p, led, log, n, pop = week.p, week.ledger, week.log, week.number, world.population
+    ci, dom, back = world.requests.raise_requests(p, u[:, 0])
+    if ci.size == 0:
+        return
+    returns = int(back.sum())
+    led.add("contacts", ci.size)
+    led.add("failure_demand", returns)
+    led.add("value_demand", ci.size - returns)
+    led.add("requests", ci.size)
+    led.note_clients(ci)
+    log.log(n, "failure_contact", ci[back], dom[back])
+    log.log(n, "request", ci[~back], dom[~back])
+    local_patch = world.is_local[pop.neighbourhood[ci]]
+    team, hours = np.zeros(ci.size, np.int64), np.zeros(ci.size)
+    for system in world.systems:
+        mine = system.serves(local_patch)
+        team[mine], hours[mine] = system.request_hours(world, p, ci[mine], dom[mine])
+    ok = answered_at_front_door(world.teams, team, hours, p["frontdoor_share"], u[ci, 0])
+    led.add("unanswered", (~ok).sum())
+    log.log(n, "unanswered", ci[~ok], dom[~ok])
+    resolved = np.zeros(ci.size, bool)
+    for system in world.systems:
+        mine = system.serves(local_patch) & ok
+        resolved[mine] = system.resolve_requests(world, week, ci[mine], dom[mine], hours[mine], u[ci[mine], 1])
+    world.requests.settle(ci, resolved)
+    led.add("requests_resolved", resolved.sum())
+    led.add("request_hours", hours[ok].sum())
+
+
 def waiting_list(world, week: Week) -> None:
     """Settled needs leave the list, the longest waits are dropped, and teams admit within their hours."""
     cases, pop, n = world.cases, world.population, week.number

@@ -19,13 +19,16 @@ from .journeys import JourneyLog
 from .params import DOMAINS
 from .population import ISOLATION, Population
 from .services.cases import Cases
+from .services.front_door import Requests
 from .services.local_teams import LocalTeams
 from .services.npm import NPM
 from .services.staff import TeamTable
 
 #: Independent random streams, so that twin worlds share everything but the system: life events
 #: and behaviour are drawn identically in both (common random numbers); ties and service chance are not.
-STREAMS = ("population", "network", "life_events", "behaviour", "ties", "service")
+#: One-off requests have a stream of their own (spawned last, so the others are the same with or without it), drawn
+#: only while there are requests: switching them on leaves every other stream's numbers where they were.
+STREAMS = ("population", "network", "life_events", "behaviour", "ties", "service", "requests")
 
 
 @dataclass
@@ -42,6 +45,7 @@ class World:
     streams: dict[str, np.random.Generator]
     journeys: JourneyLog
     systems: tuple  # the service systems (NPM, LocalTeams), in the order they take contacts
+    requests: Requests  # one-off transactional requests still open
 
     @property
     def n_neighbourhoods(self) -> int:
@@ -51,9 +55,10 @@ class World:
     def local_teams(self) -> LocalTeams:
         return self.systems[1]
 
-    def draw_week(self, give_up: bool = False) -> dict[str, np.ndarray]:
+    def draw_week(self, give_up: bool = False, requests: bool = False) -> dict[str, np.ndarray]:
         """This week's random numbers, drawn in a fixed order from the shared streams (the give-up draws
-        only when people can give up, so runs without that loop keep their streams)."""
+        only when people can give up, so runs without that loop keep their streams; the requests' draws,
+        (n, 2): whether and which, and whether a standard process fits, only when there are requests)."""
         n, d = self.population.n, len(DOMAINS)
         life, beh = self.streams["life_events"], self.streams["behaviour"]
         draws = {
@@ -64,6 +69,8 @@ class World:
             "ties": self.streams["ties"].random(self.community.n_ties),
         }
         draws["give_up"] = beh.random((n, d)) if give_up else np.ones((n, d))
+        if requests:
+            draws["request"] = self.streams["requests"].random((n, 2))
         return draws
 
 
@@ -86,5 +93,5 @@ def build_world(params, seed: int, neighbourhoods_for) -> World:
     return World(
         population=pop, community=community, cases=Cases(n), teams=TeamTable(n_nb), is_local=is_local,
         nb_size=bincount(pop.neighbourhood, minlength=n_nb), switch_order=order, streams=streams,
-        journeys=JourneyLog(params["record_events"], n), systems=(NPM(), LocalTeams()),
+        journeys=JourneyLog(params["record_events"], n), systems=(NPM(), LocalTeams()), requests=Requests(n),
     )

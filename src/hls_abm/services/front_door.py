@@ -6,6 +6,10 @@ need, which is not always the root cause. People on a waiting list chase.
 A contact about a need that services failed earlier (rejected, lost at a
 hand-off, closed while still high) is **failure demand**; every other contact
 is value demand (Seddon 2003; S004).
+
+Besides their needs, citizens make one-off transactional requests (a blue badge, a
+benefit claim, a repair) when ``transactional_rate`` > 0: ``Requests`` holds them. A
+request not resolved stays open and comes back, as failure demand.
 """
 
 from __future__ import annotations
@@ -17,11 +21,16 @@ import numpy as np
 from .._util import rowany
 from ..population import SALIENCE
 from .cases import NONE, WAITING
+from .staff import SILO_BUDGET_SHARE
 
 
 DISTRUST_DELAY = 0.2  # rise in the help threshold per unit of trust below the average (assumption)
 AVERAGE_TRUST = 0.5  # trust at which a person's help threshold is their own (assumption)
 SALIENCE_LOW, SALIENCE_NOISE = 0.75, 0.5  # this week's salience: usual x U(0.75, 1.25) (assumption)
+#: How one-off requests spread over the domains (cumulative): as the silos' budgets do. Each department runs the
+#: standard processes of its own domain (a blue badge, a benefit claim, a repair), and spreading the requests like
+#: the money keeps the comparison one of process, not of budget shares (assumption).
+REQUEST_MIX = np.cumsum(SILO_BUDGET_SHARE) / SILO_BUDGET_SHARE.sum()
 
 
 @dataclass
@@ -60,3 +69,29 @@ def seek_help(pop, cases, p: dict, u_contact: np.ndarray, u_salience: np.ndarray
     chase = np.concatenate([np.zeros(ci.size, bool), np.ones(chasers.size, bool)])
     failure = chase | cases.failure[citizens, domain]
     return Contacts(citizens, domain, chase, failure)
+
+
+class Requests:
+    """One-off transactional requests: at most one open per citizen, with its domain."""
+
+    def __init__(self, n: int):
+        self.open = np.zeros(n, bool)
+        self.domain = np.zeros(n, np.int64)
+
+    def raise_requests(self, p, u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This week's requests, from the uniform draws ``u`` (n): a citizen with none open makes one with chance
+        ``transactional_rate`` (its domain from the same draw, by ``REQUEST_MIX``); a citizen whose request is
+        still open comes back about it with chance ``contact_rate``. Returns (citizens, domains, came back)."""
+        rate = p["transactional_rate"]
+        new = ~self.open & (u < rate)
+        back = self.open & (u < p["contact_rate"])
+        ni = np.nonzero(new)[0]
+        if ni.size:  # given a request, u / rate is uniform(0, 1): the domain reuses the draw
+            self.domain[ni] = np.minimum(np.searchsorted(REQUEST_MIX, u[ni] / rate, side="right"), REQUEST_MIX.size - 1)
+        self.open |= new
+        ci = np.nonzero(new | back)[0]
+        return ci, self.domain[ci], back[ci]
+
+    def settle(self, ci: np.ndarray, resolved: np.ndarray) -> None:
+        """Resolved requests close; the others stay open and come back."""
+        self.open[ci[resolved]] = False

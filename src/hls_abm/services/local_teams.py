@@ -37,6 +37,11 @@ OUTREACH_LOAD_LOW, OUTREACH_LOAD_HIGH = 0.7, 0.9  # loads below which a team rea
 OUTREACH_MAX = 3.0  # most outreach, as a multiple of the default outreach share
 
 
+def _known(cases, ci: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Whether the team ``t`` already holds a need (waiting or open) of each citizen ``ci``."""
+    return ((cases.team[ci] == t[:, None]) & (cases.status[ci] != NONE)).any(axis=1)
+
+
 class LocalTeams:
     """The local-teams service system: one self-managing team per neighbourhood."""
 
@@ -83,7 +88,7 @@ class LocalTeams:
         if ci.size == 0:
             return
         t = local_team_of(pop.neighbourhood[ci])
-        known = ((cases.team[ci] == t[:, None]) & (cases.status[ci] != NONE)).any(axis=1)
+        known = _known(cases, ci, t)
         hours = p["contact_hours"] + np.where(known, 0.0, p["assessment_hours"] * p["local_assessment_factor"])
         world.teams.book_front_door_hours(t, hours)
         week.log.log(n, "assessment", ci[~known], -1, t[~known])
@@ -97,6 +102,26 @@ class LocalTeams:
         urgency = pop.needs[ri].max(axis=1)
         cases.put_on_waiting_list(ri, cd, t[rows], n, n - p["local_urgency_priority"] * urgency)
         week.log.log(n, "waiting", ri, cd, t[rows])
+
+    # --- one-off requests ------------------------------------------------------------------------
+    def request_hours(self, world, p, ci: np.ndarray, dom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Who handles each one-off request (the patch team) and the hours: the contact, the request done
+        without a standard process, and the whole-life conversation with a person the team does not know."""
+        t = local_team_of(world.population.neighbourhood[ci])
+        conversation = np.where(_known(world.cases, ci, t), 0.0, p["assessment_hours"] * p["local_assessment_factor"])
+        return t, p["contact_hours"] + p["transaction_hours"] * p["local_transaction_factor"] + conversation
+
+    def resolve_requests(self, world, week, ci, dom, hours, u_fit) -> np.ndarray:
+        """The patch team resolves every request in its whole-person way: it does the request on a visit and
+        meets the person as it meets every contact (``_meet``: the whole-life conversation if it does not know
+        them, and every disclosed need above its threshold taken on).
+
+        Writes: front-door hours, the waiting list, the journey log. Returns which were resolved (all).
+        """
+        t = local_team_of(world.population.neighbourhood[ci])
+        world.teams.book_front_door(t, week.p["transaction_hours"] * week.p["local_transaction_factor"])
+        self._meet(world, week, ci, dom)
+        return np.ones(ci.size, bool)
 
     def _outreach(self, world, week, busy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Teams with hours to spare look for people at risk in their patch who have not asked.

@@ -116,6 +116,26 @@ class NPM:
         week.log.log(n, "rejected", rej_i, rej_d, rej_d)
         week.ledger.add("rejections", rej_i.size)
 
+    # --- one-off requests ------------------------------------------------------------------------
+    def request_hours(self, world, p, ci: np.ndarray, dom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Who handles each one-off request (the silo of its domain) and the hours: the contact and the
+        silo's standard process."""
+        return dom, np.full(ci.size, p["contact_hours"] + p["transaction_hours"] * p["npm_transaction_factor"])
+
+    def resolve_requests(self, world, week, ci, dom, hours, u_fit) -> np.ndarray:
+        """The silo's standard process resolves each request, and asks about nothing else. It fails (the request
+        stays open and comes back) with chance ``process_misfit`` when the person has any need above their
+        help threshold: a request tangled with the rest of a life varies from the prescribed process (S004 L284).
+
+        Writes: front-door hours, the journey log. Returns which requests were resolved.
+        """
+        pop = world.population
+        world.teams.book_front_door_hours(dom, hours)
+        tangled = rowany(pop.needs[ci] >= pop.help_threshold[ci, None])
+        failed = tangled & (u_fit < week.p["process_misfit"])
+        week.log.log(week.number, "request_failed", ci[failed], dom[failed], dom[failed])
+        return ~failed
+
     # --- work, close, learn ----------------------------------------------------------------------
     def work(self, world, week) -> None:
         """Deficit-based, 'done to' services slowly erode the resilience of the people in them."""
