@@ -233,9 +233,12 @@ def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
 
 
 def calibrate(targets: Targets, out, backend: str = "serial", workers: int | None = None,
-              budget: int | None = None, resume: bool = False, progress: bool = True) -> Calibration:
+              budget: int | None = None, resume: bool = False, progress: bool = True,
+              scheduler: str | None = None, dask_local: int | None = None) -> Calibration:
     """Run (or resume) a calibration into ``out``; returns what it found. Raises Interrupted on
-    Ctrl-C/SIGTERM (everything finished so far is kept) and CalibrationError if it cannot start."""
+    Ctrl-C/SIGTERM (everything finished so far is kept) and CalibrationError if it cannot start.
+    ``backend="dask"`` joins ``scheduler="tcp://host:8786"`` or starts a LocalCluster of ``dask_local``
+    (default: ``workers``, else all cores) worker processes, as the sweep does."""
     import optuna  # noqa: PLC0415
     from optuna.storages import JournalStorage  # noqa: PLC0415
     from optuna.storages.journal import JournalFileBackend  # noqa: PLC0415
@@ -245,6 +248,8 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
 
     out = Path(out)
     budget = budget or targets.budget
+    if (scheduler or dask_local) and backend != "dask":
+        raise CalibrationError(f"scheduler/dask_local need backend 'dask', not {backend!r}")
     meta = _open_dir(out, targets, resume)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(out / STUDY)))
@@ -257,7 +262,8 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
     complete = False
     bar = tqdm(total=budget * len(targets.seeds), unit="eval", desc="calibrate", disable=not progress)
     try:
-        with open(out / EVALS, "a") as fh, make_backend(backend, workers=workers) as be:
+        with open(out / EVALS, "a") as fh, make_backend(backend, workers=workers, scheduler=scheduler,
+                                                           dask_local=dask_local) as be:
             for b in range(n_batches):
                 size = min(targets.batch, budget - b * targets.batch)
                 trials = _batch_trials(study, targets, b, size)
@@ -269,7 +275,9 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
         bar.close()
         _restore_handlers(old)
         wall = time.perf_counter() - t0
-        meta["sessions"].append({"backend": backend, "workers": workers, "budget": budget, "wall_s": round(wall, 2),
+        where = {"scheduler": scheduler} if scheduler else {"dask_local": dask_local} if dask_local else {}
+        meta["sessions"].append({"backend": backend, "workers": workers, **where, "budget": budget,
+                                 "wall_s": round(wall, 2),
                                  "complete": complete, "finished_at": time.strftime("%Y-%m-%d %H:%M:%S UTC",
                                                                                     time.gmtime())})
         (out / META).write_text(json.dumps(meta, indent=1))
