@@ -170,13 +170,16 @@ def _distributions(targets: Targets) -> dict:
             for n, (lo, hi, kind) in targets.parameters.items()}
 
 
-def _batch_trials(study, targets: Targets, b: int, size: int) -> list:
+def _batch_trials(study, targets: Targets, b: int, size: int, evals: dict) -> list:
     """Batch ``b``'s trials: those already asked, or ``size`` new ones from its seeded sampler."""
     import optuna  # noqa: PLC0415
     from optuna.trial import TrialState  # noqa: PLC0415
 
+    # A trial told FAIL is either a draw that failed (its evaluations are stored: it belongs to the
+    # batch) or one dropped below because its batch was only partly asked (never run, nothing stored).
+    ran = {trial for trial, _seed in evals}
     mine = [t for t in study.get_trials(deepcopy=False)
-            if t.user_attrs.get("batch") == b and t.state != TrialState.FAIL]
+            if t.user_attrs.get("batch") == b and (t.state != TrialState.FAIL or t.number in ran)]
     if len(mine) == size:
         return sorted(mine, key=lambda t: t.number)
     for t in mine:  # asked only in part when the calibration stopped: ask the batch again
@@ -207,6 +210,18 @@ def score(targets: Targets, results: list[dict]) -> tuple[float, dict]:
     return total, means
 
 
+def _lost(task: dict, err: BaseException) -> dict:
+    """A failed evaluation for a task the backend gave up on, as the sweep records a failed run.
+
+    A worker lost while it ran a task is not a failure: Dask reruns the task on another worker and
+    the pool reruns it alone in a fresh pool. The backend gives up only when the task itself looks
+    like the cause (Dask's KilledWorker: every worker that ran it died; the pool: its worker died
+    while it ran alone). Like a draw whose model raises, the draw is told as failed and the
+    calibration goes on; the evaluation is stored, so a resume does not run it again."""
+    return {"trial": task["trial"], "seed": task["seed"], "error": f"lost by the backend: {type(err).__name__}: {err}",
+            "elapsed_s": math.nan}
+
+
 def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
     from optuna.trial import TrialState  # noqa: PLC0415
 
@@ -216,9 +231,11 @@ def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
     tasks = [{"trial": t.number, "seed": s, "params": dict(t.params), "settings": settings, "needs": needs}
              for t in pending for s in targets.seeds if (t.number, s) not in evals]
     bar.update(len(pending) * len(targets.seeds) - len(tasks))
-    for _batch, res in backend.imap(evaluate_batch, [[task] for task in tasks]):
-        if isinstance(res, Exception):  # the backend lost the task: run it again on resume
-            raise RuntimeError(f"an evaluation was lost by the backend ({res}); run again with --resume")
+    for batch, res in backend.imap(evaluate_batch, [[task] for task in tasks]):
+        if isinstance(res, BaseException):  # the backend gave up on the task (see _lost)
+            if _STOP.is_set():  # e.g. SIGTERM to the process group killed the workers: resume runs it
+                raise KeyboardInterrupt from res
+            res = [_lost(task, res) for task in batch]
         for r in res:
             evals[(r["trial"], r["seed"])] = r
             fh.write(json.dumps(r) + "\n")
@@ -266,7 +283,7 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
                                                            dask_local=dask_local) as be:
             for b in range(n_batches):
                 size = min(targets.batch, budget - b * targets.batch)
-                trials = _batch_trials(study, targets, b, size)
+                trials = _batch_trials(study, targets, b, size, evals)
                 _run_batch(study, targets, trials, evals, be, fh, bar)
         complete = True
     except KeyboardInterrupt as err:
