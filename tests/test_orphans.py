@@ -1,5 +1,5 @@
-"""No orphans: after SIGTERM or SIGKILL of a sweep driver, none of its worker processes
-survives for more than 10 s.
+"""No orphans: after SIGTERM or SIGKILL of a sweep driver, a calibration or the dashboard server,
+none of its descendant processes survives for more than 10 s.
 
 Each driver runs in its own session, as a user's shell or a batch system would start it.
 The test waits until the driver's workers exist (it polls the process tree), sends the
@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -52,8 +53,11 @@ def _workers(driver: psutil.Process) -> list:
     return out
 
 
-def _signal_and_check(cmd: list[str], n_workers: int, sig: int, cwd: Path) -> None:
-    proc = subprocess.Popen(cmd, cwd=cwd, env=_env(), start_new_session=True, stdout=subprocess.DEVNULL,
+def _signal_and_check(cmd: list[str], n_workers: int, sig: int, cwd: Path, busy=None, env=None) -> list:
+    """Start ``cmd`` in its own session, wait for its ``n_workers`` workers (and for ``busy(proc)`` to
+    return, if given: e.g. a page that starts background work), signal the driver alone and check that
+    every descendant is gone within GRACE_S. Returns the descendants it had when signalled."""
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env or _env(), start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     descendants: list = []
     try:
@@ -63,12 +67,15 @@ def _signal_and_check(cmd: list[str], n_workers: int, sig: int, cwd: Path) -> No
             assert proc.poll() is None, f"driver exited early: {proc.communicate()[1].decode()[-2000:]}"
             assert time.monotonic() - t0 < 120, "the driver's workers never started"
             time.sleep(0.05)
+        if busy is not None:
+            busy(proc)
         descendants = driver.children(recursive=True)
         os.kill(proc.pid, sig)
         proc.wait(timeout=60)
         gone, alive = psutil.wait_procs(descendants, timeout=GRACE_S)
         survivors = [(p.pid, " ".join(p.cmdline())[-120:]) for p in alive if _running(p)]
         assert not survivors, f"still alive {GRACE_S:.0f} s after the driver got {signal.Signals(sig).name}: {survivors}"
+        return descendants
     finally:  # never leave processes behind, whatever the outcome
         for p in descendants:
             if _running(p):
@@ -110,3 +117,63 @@ def test_sweep_cli_dask_local_leaves_no_orphans(tmp_path, sig):
     cmd = [sys.executable, "-m", "hls_abm.sweep_cli", "sweep", "spec.toml", "--out", "res", "--no-progress",
            "--dask-local", "2", "--batch-size", "1"]
     _signal_and_check(cmd, 2, sig, tmp_path)
+
+
+# -- the calibration ---------------------------------------------------------------------------
+
+CALIBRATION = {"n_citizens = 200": "n_citizens = 10000", "weeks = 30": "weeks = 520"}  # evaluations of tens of s
+
+
+def _calibrate_cmd(tmp_path: Path, *backend: str) -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from test_calibration import tiny_text
+
+    (tmp_path / "targets.toml").write_text(tiny_text(**CALIBRATION))
+    return [sys.executable, "-m", "hls_abm.calibration.cli", "calibrate", "targets.toml", "--out", "cal",
+            "--no-progress", *backend]
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_calibrate_cli_pool_leaves_no_orphans(tmp_path, sig):
+    _signal_and_check(_calibrate_cmd(tmp_path, "--backend", "pool", "--workers", "2"), 2, sig, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_calibrate_cli_dask_local_leaves_no_orphans(tmp_path, sig):
+    pytest.importorskip("distributed")
+    _signal_and_check(_calibrate_cmd(tmp_path, "--dask-local", "2"), 2, sig, tmp_path)
+
+
+# -- the dashboard server ----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+def test_dashboard_server_leaves_no_orphans(playwright_driver, sig):
+    """`solara run app.py` with a tab that plays and runs "How sure are we?" (its other towns run in a
+    thread of the server; nothing in the dashboard starts a process, and this checks that it stays so)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
+    from dashboard_harness import free_port, launch_chromium, open_dashboard, wait_http
+
+    port = free_port()
+    url = f"http://localhost:{port}/"
+    cmd = [sys.executable, "-m", "solara", "run", "app.py", "--host", "localhost", "--port", str(port),
+           "--production", "--no-check-version"]
+    browser = launch_chromium(playwright_driver)
+
+    def busy(proc):
+        wait_http(url, 120, proc)
+        page = browser.new_page()
+        page.set_default_timeout(60_000)
+        open_dashboard(page, SimpleNamespace(url=url), "?n=500")
+        page.locator(".hls-sure .v-input--selection-controls__ripple").click()  # the background towns
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_selector(".hls-sure-status")  # the towns are being built and run
+
+    try:
+        had = _signal_and_check(cmd, 0, sig, ROOT, busy=busy,
+                                env=dict(_env(), SOLARA_TELEMETRY_MIXPANEL_ENABLE="False"))
+        print(f"\ndashboard server's descendants when signalled: {[' '.join(p.cmdline())[-80:] for p in had]}")
+    finally:
+        browser.close()

@@ -20,7 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
-__all__ = ["add_sweep_commands", "cmd_sweep", "cmd_analyse", "main"]
+__all__ = ["add_sweep_commands", "add_dask_options", "choose_backend", "cmd_sweep", "cmd_analyse", "main"]
 
 _SWEEP_HELP = "run (or resume) a parameter sweep from a TOML experiment spec"
 _SWEEP_EPILOG = """\
@@ -45,6 +45,28 @@ def _positive_int(text: str) -> int:
     return v
 
 
+def add_dask_options(p) -> None:
+    """``--scheduler`` and ``--dask-local``, shared by ``sweep`` and ``calibrate`` (see :func:`choose_backend`)."""
+    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join a running Dask scheduler")
+    p.add_argument("--dask-local", type=_positive_int, metavar="N",
+                   help="start a local Dask cluster with N worker processes")
+
+
+def choose_backend(backend: str | None, scheduler: str | None, dask_local: int | None) -> tuple[str, str | None]:
+    """The backend and scheduler address that ``--backend``, ``--scheduler`` and ``--dask-local`` ask for:
+    either Dask option means dask, the default is pool, and a bare ``HOST:PORT`` is read as
+    ``tcp://HOST:PORT``. Raises ValueError (a one-line message) for a combination that makes no sense."""
+    if scheduler and dask_local:
+        raise ValueError("give either --scheduler (join a cluster) or --dask-local N (start one), not both")
+    if scheduler or dask_local:
+        if backend not in (None, "dask"):
+            raise ValueError(f"--scheduler/--dask-local need --backend dask, not {backend}")
+        backend = "dask"
+    if scheduler and not scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
+        scheduler = "tcp://" + scheduler
+    return backend or "pool", scheduler
+
+
 def add_sweep_commands(subparsers) -> None:
     """Add the ``sweep`` and ``analyse`` (alias ``analyze``) sub-commands to an argparse CLI."""
     p = subparsers.add_parser("sweep", help=_SWEEP_HELP, description=_SWEEP_HELP, epilog=_SWEEP_EPILOG,
@@ -56,9 +78,7 @@ def add_sweep_commands(subparsers) -> None:
                    help="where runs execute (default: pool, all cores; dask if --scheduler/--dask-local is given)")
     p.add_argument("--workers", "-j", type=_positive_int, metavar="N",
                    help="worker processes for the pool backend (default: all cores)")
-    p.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="join a running Dask scheduler")
-    p.add_argument("--dask-local", type=_positive_int, metavar="N",
-                   help="start a local Dask cluster with N worker processes")
+    add_dask_options(p)
     p.add_argument("--batch-size", type=_positive_int, metavar="N",
                    help="runs per task (default: adaptive, about 1 s of work per task)")
     p.add_argument("--retry-failed", action="store_true", help="run again the runs that failed before")
@@ -99,18 +119,11 @@ def _err(msg: str) -> None:
 def cmd_sweep(args) -> int:
     from .sweep import SpecError, load_spec, plan_runs, run_sweep
 
-    backend = args.backend
-    if args.scheduler and args.dask_local:
-        _err("give either --scheduler (join a cluster) or --dask-local N (start one), not both")
+    try:
+        backend, args.scheduler = choose_backend(args.backend, args.scheduler, args.dask_local)
+    except ValueError as err:
+        _err(str(err))
         return 2
-    if args.scheduler or args.dask_local:
-        if backend not in (None, "dask"):
-            _err(f"--scheduler/--dask-local need --backend dask, not {backend}")
-            return 2
-        backend = "dask"
-    backend = backend or "pool"
-    if args.scheduler and not args.scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")):
-        args.scheduler = "tcp://" + args.scheduler
     try:
         spec = load_spec(args.spec)
         plan = plan_runs(spec)

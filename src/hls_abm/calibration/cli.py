@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from hls_abm.sweep_cli import _positive_int as positive_int  # one parser of "an integer >= 1"
+from hls_abm.sweep_cli import add_dask_options, choose_backend  # the same Dask options as `hls-abm sweep`
 
 __all__ = ["add_calibrate_command", "cmd_calibrate", "positive_int"]
 
@@ -26,6 +27,7 @@ _EPILOG = """\
 examples:
   hls-abm calibrate experiments/calibration/targets.toml --out results/calibration --backend pool
   hls-abm calibrate experiments/calibration/targets.toml --out results/calibration --resume
+  hls-abm calibrate experiments/calibration/targets.toml --out results/calibration --scheduler tcp://10.0.0.5:8786
   hls-abm calibrate experiments/calibration/targets.toml --budget 8 --out /tmp/cal --doc docs/calibration.md
 
 Interrupted (Ctrl-C, SIGTERM)? Run the same command with --resume: finished evaluations are kept.
@@ -39,9 +41,10 @@ def add_calibrate_command(subparsers) -> None:
     p.add_argument("targets", help="targets file (TOML), e.g. experiments/calibration/targets.toml")
     p.add_argument("--out", "-o", metavar="DIR", default="results/calibration",
                    help="directory for the study, draws and report (default: results/calibration)")
-    p.add_argument("--backend", choices=("serial", "pool", "dask"), default="pool",
-                   help="where evaluations run (default: pool, all cores)")
+    p.add_argument("--backend", choices=("serial", "pool", "dask"), default=None,
+                   help="where evaluations run (default: pool, all cores; dask if --scheduler/--dask-local is given)")
     p.add_argument("--workers", "-j", type=positive_int, metavar="N", help="worker processes (default: all cores)")
+    add_dask_options(p)
     p.add_argument("--budget", type=positive_int, metavar="N", help="parameter draws in all (default: [search] budget)")
     p.add_argument("--resume", action="store_true", help="continue the calibration in DIR")
     p.add_argument("--doc", metavar="MD", help="also write the report section into this markdown file "
@@ -56,6 +59,10 @@ def _command(args) -> str:
         parts += ["--budget", str(args.budget)]
     if args.workers:
         parts += ["--workers", str(args.workers)]
+    if args.scheduler:
+        parts += ["--scheduler", args.scheduler]
+    if args.dask_local:
+        parts += ["--dask-local", str(args.dask_local)]
     return shlex.join(parts)
 
 
@@ -65,6 +72,11 @@ def cmd_calibrate(args) -> int:
     from .targets import TargetsError, load_targets
 
     try:
+        args.backend, args.scheduler = choose_backend(args.backend, args.scheduler, args.dask_local)
+    except ValueError as err:
+        print(f"hls-abm calibrate: {err}", file=sys.stderr)
+        return 2
+    try:
         targets = load_targets(args.targets)
     except TargetsError as err:
         print(f"hls-abm calibrate: {err}", file=sys.stderr)
@@ -73,7 +85,8 @@ def cmd_calibrate(args) -> int:
     doc = Path(args.doc) if args.doc else None
     try:
         cal = calibrate(targets, args.out, backend=args.backend, workers=args.workers, budget=args.budget,
-                        resume=args.resume, progress=not args.no_progress)
+                        resume=args.resume, progress=not args.no_progress, scheduler=args.scheduler,
+                        dask_local=args.dask_local)
     except CalibrationError as err:
         print(f"hls-abm calibrate: {err}", file=sys.stderr)
         return 2

@@ -170,13 +170,16 @@ def _distributions(targets: Targets) -> dict:
             for n, (lo, hi, kind) in targets.parameters.items()}
 
 
-def _batch_trials(study, targets: Targets, b: int, size: int) -> list:
+def _batch_trials(study, targets: Targets, b: int, size: int, evals: dict) -> list:
     """Batch ``b``'s trials: those already asked, or ``size`` new ones from its seeded sampler."""
     import optuna  # noqa: PLC0415
     from optuna.trial import TrialState  # noqa: PLC0415
 
+    # A trial told FAIL is either a draw that failed (its evaluations are stored: it belongs to the
+    # batch) or one dropped below because its batch was only partly asked (never run, nothing stored).
+    ran = {trial for trial, _seed in evals}
     mine = [t for t in study.get_trials(deepcopy=False)
-            if t.user_attrs.get("batch") == b and t.state != TrialState.FAIL]
+            if t.user_attrs.get("batch") == b and (t.state != TrialState.FAIL or t.number in ran)]
     if len(mine) == size:
         return sorted(mine, key=lambda t: t.number)
     for t in mine:  # asked only in part when the calibration stopped: ask the batch again
@@ -207,6 +210,18 @@ def score(targets: Targets, results: list[dict]) -> tuple[float, dict]:
     return total, means
 
 
+def _lost(task: dict, err: BaseException) -> dict:
+    """A failed evaluation for a task the backend gave up on, as the sweep records a failed run.
+
+    A worker lost while it ran a task is not a failure: Dask reruns the task on another worker and
+    the pool reruns it alone in a fresh pool. The backend gives up only when the task itself looks
+    like the cause (Dask's KilledWorker: every worker that ran it died; the pool: its worker died
+    while it ran alone). Like a draw whose model raises, the draw is told as failed and the
+    calibration goes on; the evaluation is stored, so a resume does not run it again."""
+    return {"trial": task["trial"], "seed": task["seed"], "error": f"lost by the backend: {type(err).__name__}: {err}",
+            "elapsed_s": math.nan}
+
+
 def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
     from optuna.trial import TrialState  # noqa: PLC0415
 
@@ -216,9 +231,11 @@ def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
     tasks = [{"trial": t.number, "seed": s, "params": dict(t.params), "settings": settings, "needs": needs}
              for t in pending for s in targets.seeds if (t.number, s) not in evals]
     bar.update(len(pending) * len(targets.seeds) - len(tasks))
-    for _batch, res in backend.imap(evaluate_batch, [[task] for task in tasks]):
-        if isinstance(res, Exception):  # the backend lost the task: run it again on resume
-            raise RuntimeError(f"an evaluation was lost by the backend ({res}); run again with --resume")
+    for batch, res in backend.imap(evaluate_batch, [[task] for task in tasks]):
+        if isinstance(res, BaseException):  # the backend gave up on the task (see _lost)
+            if _STOP.is_set():  # e.g. SIGTERM to the process group killed the workers: resume runs it
+                raise KeyboardInterrupt from res
+            res = [_lost(task, res) for task in batch]
         for r in res:
             evals[(r["trial"], r["seed"])] = r
             fh.write(json.dumps(r) + "\n")
@@ -233,9 +250,12 @@ def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
 
 
 def calibrate(targets: Targets, out, backend: str = "serial", workers: int | None = None,
-              budget: int | None = None, resume: bool = False, progress: bool = True) -> Calibration:
+              budget: int | None = None, resume: bool = False, progress: bool = True,
+              scheduler: str | None = None, dask_local: int | None = None) -> Calibration:
     """Run (or resume) a calibration into ``out``; returns what it found. Raises Interrupted on
-    Ctrl-C/SIGTERM (everything finished so far is kept) and CalibrationError if it cannot start."""
+    Ctrl-C/SIGTERM (everything finished so far is kept) and CalibrationError if it cannot start.
+    ``backend="dask"`` joins ``scheduler="tcp://host:8786"`` or starts a LocalCluster of ``dask_local``
+    (default: ``workers``, else all cores) worker processes, as the sweep does."""
     import optuna  # noqa: PLC0415
     from optuna.storages import JournalStorage  # noqa: PLC0415
     from optuna.storages.journal import JournalFileBackend  # noqa: PLC0415
@@ -245,6 +265,8 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
 
     out = Path(out)
     budget = budget or targets.budget
+    if (scheduler or dask_local) and backend != "dask":
+        raise CalibrationError(f"scheduler/dask_local need backend 'dask', not {backend!r}")
     meta = _open_dir(out, targets, resume)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(out / STUDY)))
@@ -257,10 +279,11 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
     complete = False
     bar = tqdm(total=budget * len(targets.seeds), unit="eval", desc="calibrate", disable=not progress)
     try:
-        with open(out / EVALS, "a") as fh, make_backend(backend, workers=workers) as be:
+        with open(out / EVALS, "a") as fh, make_backend(backend, workers=workers, scheduler=scheduler,
+                                                           dask_local=dask_local) as be:
             for b in range(n_batches):
                 size = min(targets.batch, budget - b * targets.batch)
-                trials = _batch_trials(study, targets, b, size)
+                trials = _batch_trials(study, targets, b, size, evals)
                 _run_batch(study, targets, trials, evals, be, fh, bar)
         complete = True
     except KeyboardInterrupt as err:
@@ -269,7 +292,9 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
         bar.close()
         _restore_handlers(old)
         wall = time.perf_counter() - t0
-        meta["sessions"].append({"backend": backend, "workers": workers, "budget": budget, "wall_s": round(wall, 2),
+        where = {"scheduler": scheduler} if scheduler else {"dask_local": dask_local} if dask_local else {}
+        meta["sessions"].append({"backend": backend, "workers": workers, **where, "budget": budget,
+                                 "wall_s": round(wall, 2),
                                  "complete": complete, "finished_at": time.strftime("%Y-%m-%d %H:%M:%S UTC",
                                                                                     time.gmtime())})
         (out / META).write_text(json.dumps(meta, indent=1))
