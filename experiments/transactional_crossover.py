@@ -74,20 +74,16 @@ def direct_cost(n: int, seeds: list[int], rate: float, shares=(0.0, 0.1, 0.25, 0
     """Staff cost (pay and overhead) of the hours spent on requests per request resolved, by system and complex
     share, in twin worlds over ``weeks`` (read from each week's ledger; the sweep keeps only the weekly columns)."""
     from hls_abm import twin_worlds
+    from hls_abm.metrics import cost_per_request
 
     rows = []
     for cx in shares:
         for seed in seeds:
             for m in twin_worlds(n_citizens=n, rng=seed, complex_share=cx, transactional_rate=rate):
-                hours = resolved = 0.0
-                for _ in range(weeks):
-                    m.step()
-                    hours += m.ledger["request_hours"]
-                    resolved += m.ledger["requests_resolved"]
-                kind = "local" if m.scenario_name == "local_teams" else "npm"
-                per_hour = m.p[f"{kind}_cost_per_hour"] / (1 - m.p[f"{kind}_overhead_share"])
-                rows.append({CX: cx, "seed": seed, "system": m.scenario_name, "euros": hours * per_hour / resolved,
-                             "hours": hours / resolved})
+                euros = cost_per_request(m, weeks)
+                rows.append({CX: cx, "seed": seed, "system": m.scenario_name, "euros": euros,
+                             "hours": euros / m.p["local_cost_per_hour" if m.scenario_name == "local_teams"
+                                                  else "npm_cost_per_hour"]})
     d = pd.DataFrame(rows)
     return pd.concat([_bands(g, [CX], "euros").assign(system=s) for s, g in d.groupby("system")], ignore_index=True)
 

@@ -146,14 +146,9 @@ def test_with_no_requests_nothing_is_drawn_and_switching_them_on_leaves_the_othe
 # --- emergent: cost per resolved request ------------------------------------------------------------------
 def _per_request(m, weeks):
     """Staff cost (pay and overhead) of the hours spent on requests, per request resolved, over ``weeks``."""
-    hours = resolved = 0.0
-    for _ in range(weeks):
-        m.step()
-        hours += m.ledger["request_hours"]
-        resolved += m.ledger["requests_resolved"]
-    kind = "local" if m.scenario_name == "local_teams" else "npm"
-    per_hour = m.p[f"{kind}_cost_per_hour"] / (1 - m.p[f"{kind}_overhead_share"])
-    return hours * per_hour / resolved
+    from hls_abm.metrics import cost_per_request
+
+    return cost_per_request(m, weeks)
 
 
 def test_a_standard_process_resolves_requests_more_cheaply_where_lives_are_simple_and_less_so_where_they_are_not():

@@ -130,6 +130,18 @@ def cost_per_staff_hour(m):
     return float((led["cost_staff"] + led["cost_overhead"]) / hours) if hours > 0 else 0.0
 
 
+def cost_per_request(m, weeks: int) -> float:
+    """Run ``m`` for ``weeks`` and return the staff cost (all-in: pay and overhead) of the hours it spent on
+    one-off requests, per request resolved (from each week's ledger; NaN if none was resolved)."""
+    hours = resolved = 0.0
+    for _ in range(weeks):
+        m.step()
+        hours += m.ledger["request_hours"]
+        resolved += m.ledger["requests_resolved"]
+    kind = "local" if m.scenario_name == "local_teams" else "npm"
+    return hours * m.p[f"{kind}_cost_per_hour"] / resolved if resolved else float("nan")
+
+
 def local_team_share(m):
     return float(m.is_local.mean())
 
