@@ -113,7 +113,7 @@ def test_sigterm_keeps_what_was_computed_and_resume_finishes_it(serial_run, tiny
         assert time.monotonic() - t0 < 120, "no progress"
         time.sleep(0.01)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert "--resume" in err
     kept = _lines(out / "evaluations.jsonl")

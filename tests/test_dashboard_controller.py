@@ -37,7 +37,7 @@ def ctrl():
     c.wait_idle()
 
 
-def wait_for_week(c, week: int, timeout: float = 60.0) -> None:
+def wait_for_week(c, week: int, timeout: float = 180.0) -> None:
     """Wait until the play thread has reached ``week`` (however slow the machine)."""
     t0 = time.monotonic()
     while c.week < week:
@@ -98,7 +98,7 @@ def test_play_pause_hammering_and_reset_mid_run(ctrl):
         ctrl.toggle()
         ctrl.pause()
     ctrl.play()
-    time.sleep(0.3)
+    wait_for_week(ctrl, 1)  # really running (a condition, not a pause of a guessed length)
     ctrl.play()  # pressing play while playing changes nothing
     ctrl.reset()  # reset in the middle of a run
     assert not ctrl.playing and ctrl.week == 0

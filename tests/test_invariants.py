@@ -130,8 +130,9 @@ def test_staff_in_post_changes_by_hires_minus_leavers_minus_redundancies(world):
         hires, leavers = after["hires"], after["leavers"]
         assert (hires >= -1e-12).all() and (leavers >= -1e-12).all()
         redundant = before["staff"] - leavers + hires - after["staff"]
-        # the establishment in force when staff move: silo budgets that follow their queues and the
-        # overhead ratchet set it earlier in the same week (the learn stage)
+        # the establishment in force when posts go is this week's: NPM silo budgets follow their
+        # queues (the learn stage) before the staff stage, so it can differ from last week's; and
+        # the week's leavers go first
         excess = np.maximum(before["staff"] - leavers - after["establishment"], 0.0)
         tol = 1e-9 * np.maximum(1.0, before["staff"])
         assert (redundant >= -tol).all(), f"staff appeared from nowhere in week {m.week}: {redundant}"

@@ -134,6 +134,16 @@ def test_sobol_indices(sobol_dir):
         morris_indices(sobol_dir, "total_cost.sum")
 
 
+def test_sobol_indices_same_seed_same_intervals(sobol_dir):
+    """SALib treats a seed of 0 as no seed; ours must still give the same bootstrap intervals."""
+    for seed in (0, 5):
+        a = sobol_indices(sobol_dir, "total_cost.sum", scenario="npm", seed=seed, num_resamples=200)
+        b = sobol_indices(sobol_dir, "total_cost.sum", scenario="npm", seed=seed, num_resamples=200)
+        pd.testing.assert_frame_equal(a, b)
+    other = sobol_indices(sobol_dir, "total_cost.sum", scenario="npm", seed=1, num_resamples=200)
+    assert not np.allclose(other["S1_conf"], a["S1_conf"])  # the seed does reach the bootstrap
+
+
 def test_analyse_sobol(sobol_dir, tmp_path):
     written = analyse(sobol_dir, out=tmp_path / "an", log=lambda *_: None)
     assert any(k.startswith("sobol_total_cost_sum_npm") for k in written)

@@ -44,7 +44,7 @@ def _start(spec: Path, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
-def _kill_after(proc: subprocess.Popen, out: Path, min_parts: int, whole_group: bool, timeout: float = 60.0):
+def _kill_after(proc: subprocess.Popen, out: Path, min_parts: int, whole_group: bool, timeout: float = 180.0):
     """SIGKILL the sweep once at least ``min_parts`` chunks are on disk (and before it finishes)."""
     t0 = time.monotonic()
     while len(_parts(out)) < min_parts:
@@ -95,7 +95,7 @@ def test_sigkill_serial_then_resume(tmp_path, reference):
     assert 5 <= n_before < 36
     # resume with the same command
     proc = _start(spec, out, "--backend", "serial", "--batch-size", "1")
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     assert f"{n_before} of 36 runs already" in err.decode()
     _check_complete_and_equal(out, reference)
@@ -108,7 +108,7 @@ def test_sigkill_pool_then_resume(tmp_path, reference):
     proc = _start(spec, out, "--backend", "pool", "--workers", "2", "--batch-size", "2")
     _kill_after(proc, out, min_parts=3, whole_group=True)
     proc = _start(spec, out, "--backend", "pool", "--workers", "2")
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     _check_complete_and_equal(out, reference)
 
@@ -123,10 +123,10 @@ def test_group_signal_then_resume(tmp_path, reference, sig):
     proc = _start(spec, out, "--backend", "pool", "--workers", "2", "--batch-size", "1")
     t0 = time.monotonic()
     while len(_parts(out)) < 3:
-        assert proc.poll() is None and time.monotonic() - t0 < 60
+        assert proc.poll() is None and time.monotonic() - t0 < 180
         time.sleep(0.005)
     os.killpg(proc.pid, sig)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err.decode()
     assert "run the same command again to resume" in err.decode()
     from hls_abm.sweep import load_provenance
@@ -134,7 +134,7 @@ def test_group_signal_then_resume(tmp_path, reference, sig):
     assert load_provenance(out)["invocations"][-1]["interrupted"] is True
     assert (load_results(out)["status"] == "ok").all()
     proc = _start(spec, out, "--backend", "serial")
-    _, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()
     _check_complete_and_equal(out, reference)
 
@@ -146,10 +146,10 @@ def test_sigterm_is_a_clean_interrupt(tmp_path, reference):
     proc = _start(spec, out, "--backend", "serial", "--batch-size", "1")
     t0 = time.monotonic()
     while len(_parts(out)) < 2:
-        assert proc.poll() is None and time.monotonic() - t0 < 60
+        assert proc.poll() is None and time.monotonic() - t0 < 180
         time.sleep(0.005)
     proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err.decode()
     from hls_abm.sweep import load_provenance
 

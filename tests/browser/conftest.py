@@ -43,7 +43,7 @@ def browser(playwright_driver):
 def page(browser, dashboard_server):
     context = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True)
     pg = context.new_page()
-    pg.set_default_timeout(30_000)
+    pg.set_default_timeout(90_000)  # a ceiling for a busy machine; every wait is for the page itself
     requests: list[str] = []
     pg.on("request", lambda r: requests.append(r.url))
     pg.requests = requests  # type: ignore[attr-defined]

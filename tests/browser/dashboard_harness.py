@@ -44,7 +44,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_http(url: str, timeout: float = 60.0, proc: subprocess.Popen | None = None) -> float:
+def wait_http(url: str, timeout: float = 120.0, proc: subprocess.Popen | None = None) -> float:
     """Wait until ``url`` answers; return the seconds it took."""
     t0 = time.monotonic()
     last = None
@@ -80,7 +80,7 @@ class DashboardServer:
             cwd=ROOT, env=e, stdout=self._log, stderr=subprocess.STDOUT,
         )
 
-    def wait(self, timeout: float = 60.0) -> float:
+    def wait(self, timeout: float = 120.0) -> float:
         return wait_http(self.url, timeout, self.proc)
 
     def log(self) -> str:
@@ -128,8 +128,8 @@ def open_dashboard(pg, server: DashboardServer, query: str = "") -> float:
     """Load the page and wait until the week counter shows; returns seconds taken."""
     t0 = time.monotonic()
     pg.goto(server.url + query)
-    pg.wait_for_selector("#week-counter", timeout=30_000)
-    pg.wait_for_selector("[data-chart=demand] canvas", timeout=30_000)
+    pg.wait_for_selector("#week-counter", timeout=90_000)
+    pg.wait_for_selector("[data-chart=demand] canvas", timeout=90_000)
     return time.monotonic() - t0
 
 
@@ -165,7 +165,7 @@ def chart_state(pg, key: str) -> dict | None:
     return pg.evaluate(ECHARTS_JS, f"[data-chart={key}]")
 
 
-def wait_until(fn, timeout=30.0, every=0.1):
+def wait_until(fn, timeout=90.0, every=0.1):
     """Poll ``fn`` until it returns something true (the page's state, never a clock)."""
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:

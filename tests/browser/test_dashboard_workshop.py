@@ -55,18 +55,6 @@ def test_switch_quarter_of_eight_neighbourhoods_and_log_what_it_did(page, dashbo
     assert [len(s["markLine"]["data"]) for s in marks] == [1, 0]
 
 
-# -- item 2: the "Changed" warning goes after Reset --------------------------------------------
-def test_changed_warning_goes_after_reset(page, dashboard_server):
-    open_dashboard(page, dashboard_server)
-    seed = page.locator(".hls-seed input")
-    seed.fill("7")
-    seed.press("Enter")
-    page.wait_for_selector(".hls-pending")
-    page.get_by_role("button", name="Reset with these settings").click()
-    wait_until(lambda: page.locator(".hls-pending").count() == 0)
-    assert week(page) == 0
-
-
 # -- item 3: fast rendering never shows a raw Python error --------------------------------------
 def test_fastest_redraw_every_week_shows_no_raw_error(page, dashboard_server):
     open_dashboard(page, dashboard_server, "?speed=0&render_every=1&n=500")
@@ -118,7 +106,7 @@ def test_bad_address_options_are_named(page, dashboard_server, query, names):
     assert page.get_by_role("tab", name="Overview").get_attribute("aria-selected") == "true"
 
 
-# -- item 12: PNG by ECharts from the page; CSV with the run's identity ---------------------------
+# -- item 12: PNG by ECharts from the page; CSV with every metric, the interventions and the run's identity
 def _png_size(data: bytes) -> tuple[int, int]:
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", data[16:24])
@@ -126,8 +114,8 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def test_png_is_the_page_and_csv_carries_the_settings(page, dashboard_server):
     open_dashboard(page, dashboard_server)
-    step(page, 3)
-    page.locator("[data-lever=budget_cut]").click()
+    step(page, 4)
+    page.locator("[data-lever=recession]").click()
     page.wait_for_selector("#intervention-log[data-count='1']")
     with page.expect_download() as dl:
         page.locator(".hls-png").click()
@@ -141,13 +129,19 @@ def test_png_is_the_page_and_csv_carries_the_settings(page, dashboard_server):
     with page.expect_download() as dl:
         page.get_by_role("button", name="CSV").click()
     df = pd.read_csv(io.BytesIO(open(dl.value.path(), "rb").read()))
-    for col in ("scenario", "n_citizens", "seed", "seed_value", "assumptions", "hls_abm_version",
+    for col in ("world", "week", "value_demand", "failure_demand", "cost_staff", "cost_overhead", "cost_crisis",
+                "total_cost", "mean_wellbeing", "p10_wellbeing", "waiting_list", "staff_stress", "staff_turnover",
+                "mean_tie_strength", "reported_kpi", "real_outcome", "interventions",
+                "scenario", "n_citizens", "seed", "seed_value", "assumptions", "hls_abm_version",
                 "target_pressure", "cumulative_cost"):
         assert col in df.columns, col
     assert set(df["seed_value"]) == {42} and set(df["target_pressure"]) == {0.3}
+    assert sorted(df["world"].unique()) == ["local_teams", "npm"]
+    assert list(df[df.world == "npm"]["week"]) == list(df[df.world == "local_teams"]["week"]) == [0, 1, 2, 3, 4]
+    assert "recession" in str(df.loc[df.week == 4, "interventions"].iloc[0])
 
 
-# -- Add: total and cumulative cost, "since", smoothing -------------------------------------------
+# -- Add: total and cumulative cost, "since", smoothing; item 9 on the same page -----------------
 def test_cumulative_cost_since_and_smoothing(page, dashboard_server):
     open_dashboard(page, dashboard_server)
     step(page, 2)
@@ -167,13 +161,15 @@ def test_cumulative_cost_since_and_smoothing(page, dashboard_server):
     assert "4-week mean" in demand["title"][0]["text"]
     page.locator(".hls-smooth .v-input--selection-controls__ripple").click()
     wait_until(lambda: "4-week mean" not in chart_option(page, "demand")["title"][0]["text"])
+    check_goodhart_gap_between_npm_lines(page)
 
 
-# -- items 6, 7, 11: cost chart, markers and axis ends -------------------------------------------
+# -- items 6, 7, 10, 11: cost chart, markers, axis ends, the waiting list's unit --------------------
 def test_cost_chart_euros_markers_and_starting_state(page, dashboard_server):
     open_dashboard(page, dashboard_server)
     opt = chart_option(page, "demand")
     assert all(s["showSymbol"] for s in opt["series"] if s["name"] != "interventions")  # week 0 shows
+    check_waiting_list_says_needs(page)
     assert opt["xAxis"][0]["max"] % opt["xAxis"][0]["interval"] == 0  # the axis ends on a tick
     page.get_by_role("button", name="NPM only").click()
     page.locator("[data-lever=budget_cut]").click()
@@ -187,9 +183,8 @@ def test_cost_chart_euros_markers_and_starting_state(page, dashboard_server):
 
 
 # -- item 9: the Goodhart gap lies between NPM's two lines ----------------------------------------
-def test_goodhart_gap_between_npm_lines(page, dashboard_server):
-    open_dashboard(page, dashboard_server)
-    step(page, 4)
+def check_goodhart_gap_between_npm_lines(page) -> None:
+    """On a page some weeks in: the shaded gap runs from NPM's lower line to its upper one."""
     page.get_by_role("tab", name="Goodhart: KPI vs reality").click()
     page.wait_for_selector("[data-chart=goodhart] canvas")
     opt = chart_option(page, "goodhart")
@@ -204,8 +199,7 @@ def test_goodhart_gap_between_npm_lines(page, dashboard_server):
 
 
 # -- item 10: the waiting list says what it counts ------------------------------------------------
-def test_waiting_list_says_needs(page, dashboard_server):
-    open_dashboard(page, dashboard_server)
+def check_waiting_list_says_needs(page) -> None:
     opt = chart_option(page, "waiting")
     assert opt["yAxis"][0]["name"] == "needs waiting"
     assert any(s["name"] == "NPM: needs waiting" for s in opt["series"])
@@ -238,10 +232,11 @@ def test_explain_see_it_and_live_loops(page, dashboard_server):
     shot(page, "11-see-it")
 
 
-# -- item 14: journey axes share a scale; an old error goes ---------------------------------------
+# -- item 14: the journey in both worlds; its axes share a scale; an old error goes --------------
 def test_journey_same_scale_and_error_clears(page, dashboard_server):
-    open_dashboard(page, dashboard_server)
-    step(page, 6)
+    """Also the journey itself: one citizen with complex needs, in both worlds, twenty weeks in."""
+    open_dashboard(page, dashboard_server, "?speed=0")
+    play_until(page, 20)
     page.get_by_role("tab", name="One citizen's journey").click()
     box = page.locator(".hls-citizen-box input")
     box.fill("abc")
@@ -251,8 +246,16 @@ def test_journey_same_scale_and_error_clears(page, dashboard_server):
     box.press("Enter")
     wait_until(lambda: "0 to 3,999" in page.inner_text(".hls-journey-problem"))
     page.get_by_role("button", name="Show me someone with complex needs").click()
+    page.wait_for_selector("[data-journey=npm] canvas")
     page.wait_for_selector("[data-journey=local_teams] canvas")
     wait_until(lambda: page.locator(".hls-journey-problem").count() == 0)
+    page.get_by_text("Every event, week by week").click()
+    page.wait_for_selector("[data-journey=local_teams] canvas")
+    npm = page.inner_text("[data-journey-summary=npm]")
+    local = page.inner_text("[data-journey-summary=local_teams]")
+    assert "contacts" in npm and "contacts" in local
+    assert page.get_attribute("#journey", "data-citizen").isdigit()
+    shot(page, "04-journey")
     maxes = []
     for w in ("npm", "local_teams"):
         sel = f"[data-journey={w}]"

@@ -239,14 +239,18 @@ def sobol_indices(root, output: str, scenario: str | None = None, difference=Non
 
     ``scenario`` picks the scenario (default: the first); ``difference=("npm", "local_teams")``
     analyses the twin-world difference instead. Replicates are averaged per design sample.
+    The same ``seed`` (0 included) gives the same confidence intervals.
     """
     from SALib.analyze import sobol
 
     problem, y, prov = _design_y(root, output, scenario, difference)
     if prov["design"]["method"] != "sobol":
         raise ValueError("sobol_indices needs a design with method = \"sobol\"")
+    # SALib's sobol.analyze tests ``if seed:``, so a seed of 0 would fall back to NumPy's global
+    # random state and the bootstrap intervals would change from call to call. A Generator is
+    # always truthy and SALib uses it as given, so every seed, 0 included, is reproducible.
     si = sobol.analyze(problem, y, calc_second_order=bool(prov["design"].get("second_order")),
-                       num_resamples=num_resamples, conf_level=conf, seed=seed)
+                       num_resamples=num_resamples, conf_level=conf, seed=np.random.default_rng(seed))
     out = pd.DataFrame({"parameter": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
                         "ST": si["ST"], "ST_conf": si["ST_conf"]})
     out.insert(0, "output", output)
