@@ -324,6 +324,55 @@ def resolve(name: str) -> Pattern:
     raise KeyError(f"unknown pattern {name!r}; known: {', '.join(allp)}")
 
 
+#: Claims of the first release that do not hold at the calibrated defaults of issue 9 (docs/calibration.md),
+#: checked in the small versions on 2026-12-06: each is judged as a documented *limit* (XFAIL with its reason;
+#: in the full version a limit that passes again fails the test, so this list and docs/validation.md are kept
+#: true). Pattern id -> check key -> reason. Nothing here changes what is computed or its criterion.
+NOT_AT_CALIBRATED_DEFAULTS: dict[str, dict[str, str]] = {
+    "p01_failure_demand": {
+        "lt_lower_5y": "local teams' failure-demand share is no longer lower in every seed at the calibrated defaults",
+        "lt_lower_y5": "local teams' failure-demand share is no longer lower in every seed at the calibrated defaults",
+    },
+    "p02_complexity_crossover": {
+        "advantage_grows_cm0.5": "the advantage grows by about 3 points, not 10, between complex_share 0 and 0.3 "
+                                 "(local teams tip near 0.4 at the calibrated defaults)",
+    },
+    "p03_threshold_paradox": {
+        "support_down": "a tighter threshold now raises commissioned support: needs escalate into cases",
+        "silo_down": "a tighter threshold now raises silo spend: needs escalate into cases",
+    },
+    "p04_cuts_paradox": {
+        "npm_crisis_up": "the calibrated silos have slack at the default budget; the paradox holds at 0.7 of it",
+        "npm_total_up": "the calibrated silos have slack at the default budget; the paradox holds at 0.7 of it",
+    },
+    "p05_no_free_lunch": {
+        "hours_ratio": "KPMG's 0.64 is met in year 10 (calibration), not in year 5 (0.95)",
+        "cost_per_hour_ratio": "the worked cost per hour ratio is near 1 in year 5; the calibration meets it over "
+                               "ten years (1.05)",
+    },
+    "p06_continuity": {
+        "npm_continuity": "with the calibrated 23-week episodes few NPM needs return, so restarting the relationship "
+                          "changes crises little",
+    },
+    "p07_goodhart": {
+        "kpi_up_tight_2y": "with gatekeeping and the overhead ratchet, pressure lowers the reported KPI too",
+        "lever_kpi_holds": "with gatekeeping and the overhead ratchet, pressure lowers the reported KPI too",
+    },
+    "p08_turnover_spiral": {
+        "npm_stress_jump": "the calibrated NPM has slack: complex_share 0.2 -> 0.3 does not tip it (a 30% cut does)",
+        "npm_turnover_jump": "the calibrated NPM has slack: complex_share 0.2 -> 0.3 does not tip it (a 30% cut does)",
+    },
+}
+
+
+def _mark_recalibrated(res) -> None:
+    for c in res.checks:
+        reason = NOT_AT_CALIBRATED_DEFAULTS.get(res.pid, {}).get(c.key)
+        if reason and c.kind == "claim":
+            c.kind = "limit"
+            c.claim = f"{c.claim} [not at the calibrated defaults: {reason}]"
+
+
 def run_pattern(name: str, size: str = "full", out: Path | str = "results/validation", backend: str = "pool",
                 workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
                 progress: bool = False) -> Result:
@@ -338,6 +387,7 @@ def run_pattern(name: str, size: str = "full", out: Path | str = "results/valida
     t0 = time.perf_counter()
     res = Result(p.pid, p.number, p.title, size)
     p.fn(ctx, res)
+    _mark_recalibrated(res)
     res.n_runs = ctx.n_runs
     res.seconds = time.perf_counter() - t0
     csv = d / f"{p.pid}_checks.csv"
