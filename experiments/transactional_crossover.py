@@ -88,32 +88,28 @@ def direct_cost(n: int, seeds: list[int], rate: float, shares=(0.0, 0.1, 0.25, 0
     return pd.concat([_bands(g, [CX], "euros").assign(system=s) for s, g in d.groupby("system")], ignore_index=True)
 
 
-def _by_system(a, t: pd.DataFrame, x: str, title: str, ylabel: str):
-    for system, g in t.groupby("system"):
+def _band_lines(ax, groups, x: str, xlabel: str, title: str, ylabel: str):
+    """One line with its band per (label, colour, frame) in ``groups``, along ``x``."""
+    for label, colour, g in groups:
         g = g.sort_values(x)
-        c = WORLD_COLOURS[system]
-        a.plot(g[x], g["mean"], "-o", color=c, ms=4, lw=1.8, label="NPM" if system == "npm" else "local teams")
-        a.fill_between(g[x], g["ci_low"], g["ci_high"], color=c, alpha=0.2, linewidth=0)
-    a.axhline(0, color="0.3", lw=0.8, ls="--")
-    a.set_xlabel("share of complex needs")
-    a.set_ylabel(ylabel)
-    a.set_title(title, fontsize=10)
-    a.legend(frameon=False, fontsize=8)
-    a.grid(alpha=0.3)
-
-
-def _lines(ax, t: pd.DataFrame, title: str, ylabel: str):
-    for i, (cx, g) in enumerate(t.groupby(CX, sort=True)):
-        g = g.sort_values(RATE)
-        c = f"C{i}"
-        ax.plot(g[RATE], g["mean"], "-o", color=c, ms=4, lw=1.8, label=f"complex share {cx:g}")
-        ax.fill_between(g[RATE], g["ci_low"], g["ci_high"], color=c, alpha=0.2, linewidth=0)
+        ax.plot(g[x], g["mean"], "-o", color=colour, ms=4, lw=1.8, label=label)
+        ax.fill_between(g[x], g["ci_low"], g["ci_high"], color=colour, alpha=0.2, linewidth=0)
     ax.axhline(0, color="0.3", lw=0.8, ls="--")
-    ax.set_xlabel("one-off requests: weekly chance per citizen")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     ax.grid(alpha=0.3)
+
+
+def _by_system(a, t: pd.DataFrame, x: str, title: str, ylabel: str):
+    groups = [("NPM" if s == "npm" else "local teams", WORLD_COLOURS[s], g) for s, g in t.groupby("system")]
+    _band_lines(a, groups, x, "share of complex needs", title, ylabel)
+
+
+def _lines(ax, t: pd.DataFrame, title: str, ylabel: str):
+    groups = [(f"complex share {cx:g}", f"C{i}", g) for i, (cx, g) in enumerate(t.groupby(CX, sort=True))]
+    _band_lines(ax, groups, RATE, "one-off requests: weekly chance per citizen", title, ylabel)
 
 
 def figure(out: Path):
