@@ -17,6 +17,7 @@ every seed must agree on the sign.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -29,6 +30,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from hls_abm.differences import ASSUMPTION_SETS
+
 HERE = Path(__file__).resolve().parent
 EXPERIMENTS = HERE.parent
 ROOT = EXPERIMENTS.parent
@@ -39,6 +42,10 @@ if str(HERE) not in sys.path:  # worker processes import the pattern modules by 
 
 LABELS = {"npm": "NPM", "local_teams": "local teams"}
 SIZES = ("small", "full")
+#: The assumption sets (``hls_abm.differences.ASSUMPTION_SETS``) a validation can run under;
+#: ``evidence`` is the model's default and the set whose checks docs/validation.md documents one by
+#: one (the kinds ``claim`` and ``limit`` describe the model under ``evidence``).
+SETS = tuple(ASSUMPTION_SETS)
 
 
 # --------------------------------------------------------------------------------------------
@@ -173,6 +180,7 @@ class Result:
     number: int
     title: str
     size: str
+    assumptions: str = "evidence"
     checks: list[Check] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
     tables: list[str] = field(default_factory=list)
@@ -205,7 +213,8 @@ class Result:
         return pd.DataFrame(rows)
 
     def report(self) -> str:
-        lines = [f"{self.pid} ({self.size}): {self.verdict.upper()}  [{self.n_runs} runs, {self.seconds:.0f} s]"]
+        lines = [f"{self.pid} ({self.size}, {self.assumptions}): {self.verdict.upper()}  "
+                 f"[{self.n_runs} runs, {self.seconds:.0f} s]"]
         for c in self.checks:
             mark = {True: "ok ", False: "NO "}[c.passed] if c.kind != "info" else "-- "
             lines.append(f"  {mark}[{c.kind}] {c.claim}: {c.shown} ({c.criterion})")
@@ -217,7 +226,14 @@ class Result:
 # --------------------------------------------------------------------------------------------
 @dataclass
 class Ctx:
-    """Where and how a pattern runs."""
+    """Where and how a pattern runs, and under which assumption set.
+
+    ``assumptions`` reaches every run of the pattern: ``sweep`` fixes it in the spec's
+    ``[parameters]``, and a ``direct`` job that builds a model passes ``assumptions=ctx.assumptions``
+    to ``HLSModel``. A set imposes its values first; a value the pattern sets itself (a swept factor,
+    a fixed parameter of its spec, a scenario's own value, a lever) wins over it
+    (``hls_abm.params.validate_params``).
+    """
 
     size: str
     out: Path
@@ -227,6 +243,7 @@ class Ctx:
     dask_local: int | None = None
     progress: bool = False
     n_runs: int = 0
+    assumptions: str = "evidence"
 
     @property
     def small(self) -> bool:
@@ -241,9 +258,14 @@ class Ctx:
         """
         from hls_abm.sweep import load_results, run_sweep
 
-        spec = spec if isinstance(spec, dict) else spec_of(spec)
+        spec = copy.deepcopy(spec) if isinstance(spec, dict) else spec_of(spec)
         if self.small and small is not None:
             spec = shrink(spec, **small)
+        params = spec.setdefault("parameters", {})
+        if params.get("assumptions", self.assumptions) != self.assumptions:
+            raise ValueError(f"spec {spec['experiment']['name']!r} fixes assumptions={params['assumptions']!r}; "
+                             f"this pattern runs under assumptions={self.assumptions!r}")
+        params["assumptions"] = self.assumptions  # fixed: every run of the sweep, and part of its identity
         d = self.out / spec["experiment"]["name"]
         run_sweep(spec, out=d, backend=self.backend, workers=self.workers, scheduler=self.scheduler,
                   dask_local=self.dask_local, progress=self.progress, quiet=True, load=False)
@@ -258,7 +280,9 @@ class Ctx:
 
     def direct(self, fn: Callable, jobs: list) -> list:
         """Runs that the sweep runner cannot express (agent-level outputs, a model variant):
-        a process pool of ``workers`` (serial for the serial backend or one worker)."""
+        a process pool of ``workers`` (serial for the serial backend or one worker). A job that
+        builds a model carries ``self.assumptions`` and passes it as ``HLSModel(..., assumptions=)``
+        (no global state: the pool's workers see only their job)."""
         self.n_runs += len(jobs)
         workers = 1 if self.backend == "serial" else (self.workers or _cores())
         if workers <= 1 or len(jobs) <= 1:
@@ -299,15 +323,16 @@ class Pattern:
     source: str
     fn: Callable
     reuses: str = ""
+    key: str = ""  # the check whose value is the pattern's key figure (the table of verdicts by set)
 
 
 PATTERNS: dict[str, Pattern] = {}
 EXTRAS: dict[str, Pattern] = {}
 
 
-def pattern(pid, number, title, claim, source, reuses="", extra=False):
+def pattern(pid, number, title, claim, source, reuses="", extra=False, key=""):
     def deco(fn):
-        (EXTRAS if extra else PATTERNS)[pid] = Pattern(pid, number, title, claim, source, fn, reuses)
+        (EXTRAS if extra else PATTERNS)[pid] = Pattern(pid, number, title, claim, source, fn, reuses, key)
         return fn
 
     return deco
@@ -375,17 +400,20 @@ def _mark_recalibrated(res) -> None:
 
 def run_pattern(name: str, size: str = "full", out: Path | str = "results/validation", backend: str = "pool",
                 workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
-                progress: bool = False) -> Result:
-    """Run one pattern (``small`` or ``full``), write its figure, checks table and result JSON
-    into ``out/<pattern id>/``, and return the Result."""
+                progress: bool = False, assumptions: str = "evidence") -> Result:
+    """Run one pattern (``small`` or ``full``) under the assumption set ``assumptions``, write its
+    figure, checks table and result JSON into ``out/<assumptions>/<pattern id>/`` (so runs under
+    different sets never share a store), and return the Result."""
     if size not in SIZES:
-        raise ValueError(f"size must be one of {SIZES}")
+        raise ValueError(f"size={size!r} is not allowed: expected one of {', '.join(SIZES)}")
+    if assumptions not in SETS:
+        raise ValueError(f"assumptions={assumptions!r} is not allowed: expected one of {', '.join(SETS)}")
     p = resolve(name)
-    d = Path(out) / p.pid
+    d = Path(out) / assumptions / p.pid
     d.mkdir(parents=True, exist_ok=True)
-    ctx = Ctx(size, d, backend, workers, scheduler, dask_local, progress)
+    ctx = Ctx(size, d, backend, workers, scheduler, dask_local, progress, assumptions=assumptions)
     t0 = time.perf_counter()
-    res = Result(p.pid, p.number, p.title, size)
+    res = Result(p.pid, p.number, p.title, size, assumptions)
     p.fn(ctx, res)
     _mark_recalibrated(res)
     res.n_runs = ctx.n_runs
@@ -395,3 +423,63 @@ def run_pattern(name: str, size: str = "full", out: Path | str = "results/valida
     res.tables.insert(0, str(csv))
     (d / "result.json").write_text(json.dumps(res.to_dict(), indent=1, default=float))
     return res
+
+
+# --------------------------------------------------------------------------------------------
+# verdicts by assumption set
+# --------------------------------------------------------------------------------------------
+def verdicts_by_set(out: Path | str, pids: list[str] | None = None, sets: tuple = SETS) -> pd.DataFrame:
+    """One row per pattern: its verdict and key figure under each assumption set, read from the
+    ``out/<set>/<pattern>/result.json`` that ``run_pattern`` wrote (``not run`` where there is none).
+
+    Columns: ``pattern``, ``number``, ``title``, ``key`` (the key check's id) and ``key_figure`` (what
+    it measures), then per set ``verdict_<set>``, ``key_<set>`` (the key check's value, mean [95% CI]),
+    ``size_<set>`` and ``differs_<set>``: the checks whose outcome is not the one documented for the
+    evidence set (a ``claim`` that fails, a ``limit`` that holds). A pattern with no claim or limit
+    checks (the Sobol analysis) has the verdict ``not judged``.
+    """
+    out = Path(out)
+    pids = pids or [*PATTERNS, *EXTRAS]
+    allp = {**PATTERNS, **EXTRAS}
+    rows = []
+    for pid in pids:
+        p = allp[pid]
+        row = {"pattern": pid, "number": p.number, "title": p.title, "key": p.key, "key_figure": ""}
+        for s in sets:
+            f = out / s / pid / "result.json"
+            if not f.exists():
+                row.update({f"verdict_{s}": "not run", f"key_{s}": "", f"size_{s}": "", f"differs_{s}": ""})
+                continue
+            r = json.loads(f.read_text())
+            checks = [Check(**{k: c[k] for k in Check.__dataclass_fields__}) for c in r["checks"]]
+            judged = [c for c in checks if c.kind != "info"]
+            key = next((c for c in checks if c.key == p.key), None)
+            if key is not None and not row["key_figure"]:
+                row["key_figure"] = key.claim
+            row.update({f"verdict_{s}": r["verdict"] if judged else "not judged",
+                        f"key_{s}": key.shown if key is not None else "",
+                        f"size_{s}": r["size"],
+                        f"differs_{s}": " ".join(c.key for c in judged if not c.as_expected)})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def verdicts_markdown(table: pd.DataFrame, sets: tuple = SETS) -> str:
+    """The table of ``verdicts_by_set`` as markdown: one row per pattern, per set its verdict and key
+    figure, then the checks whose outcome differs from the evidence set's documented one."""
+    head = ["#", "pattern", "key figure"] + [f"{s}" for s in sets] + ["checks not as documented (set: check ids)"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in table.to_dict("records"):
+        cells = [str(r["number"]), r["title"], r["key_figure"] or "–"]
+        for s in sets:
+            v, k = r[f"verdict_{s}"], r[f"key_{s}"]
+            cells.append(f"**{v}**" + (f": {k}" if k else ""))
+        diff = "; ".join(f"{s}: {r[f'differs_{s}']}" for s in sets if r[f"differs_{s}"])
+        cells.append(diff or "–")
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
+    sizes = {r[f"size_{s}"] for r in table.to_dict("records") for s in sets} - {""}
+    note = (f"Versions run: {', '.join(sorted(sizes))}. Verdicts: *pass* (every claim and every documented limit "
+            "holds), *partial* (every claim holds, a documented limit does not), *fail* (a claim fails). The kinds "
+            "describe the model under `evidence`; under another set a *claim* that fails or a *limit* that holds is "
+            "listed in the last column.")
+    return "\n".join(lines) + "\n\n" + note + "\n"

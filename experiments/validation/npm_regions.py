@@ -18,7 +18,7 @@ SMALL = dict(
 @pattern("npm_regions", 12, "Where NPM does as well as or better than local teams",
          "There are regions of parameter space where NPM costs no more than local teams (the model is not built to "
          "make local teams win everywhere).",
-         "S000/S002 (NPM works for transactional services); issue 5", extra=True)
+         "S000/S002 (NPM works for transactional services); issue 5", extra=True, key="npm_cheaper_simple_strong")
 def npm_regions(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "npm_regions.toml", small=SMALL)
     sm = ctx.small

@@ -17,7 +17,8 @@ SMALL = dict(parameters={"complex_share": [0.25]})
 @pattern("p01_failure_demand", 1, "Failure demand is large and made by the design of the system",
          "In NPM with complex needs failure demand settles between roughly 30% and 80% of contacts, and falls when "
          "work is designed end to end (local teams).",
-         "Seddon 2003/2008; S004 L286 (up to 78% of calls to council services; 60% in some banks)")
+         "Seddon 2003/2008; S004 L286 (up to 78% of calls to council services; 60% in some banks)",
+         key="npm_share_cs0.25")
 def p01_failure_demand(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "failure_demand.toml", small=SMALL)
     df["share_5y"] = df["failure_demand.sum"] / df["contacts.sum"]

@@ -15,7 +15,8 @@ SMALL = dict(parameters={"complex_share": [0.0, 0.3], "community_strength": [0.5
 @pattern("p02_complexity_crossover", 2, "Standardised silos do well for simple demand, badly for complex demand",
          "Standardised silos do well for simple, single-need demand and badly for complex, varied demand.",
          "S000/S002 ('except in a group of highly centralised transactional services - like renewing a passport'); "
-         "S001 L49 ('NPM does not work in complex environments')", reuses="complexity_crossover")
+         "S001 L49 ('NPM does not work in complex environments')", reuses="complexity_crossover",
+         key="advantage_grows_cm0.5")
 def p02_complexity_crossover(ctx: Ctx, res: Result) -> None:
     import complexity_crossover as ex
 

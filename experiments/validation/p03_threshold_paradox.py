@@ -14,7 +14,7 @@ SMALL = dict(parameters={"eligibility_threshold": [0.5, 0.65]})
          "Tightening eligibility thresholds cuts clients and spend in the silo and pushes demand into crisis services; "
          "total cost rises over the long run, and wellbeing falls.",
          "S004 L171 ('Higher thresholds can actually be expensive ...'); Age UK 2011; PSSRU (Forder & Fernandez)",
-         reuses="threshold_paradox")
+         reuses="threshold_paradox", key="total_up")
 def p03_threshold_paradox(ctx: Ctx, res: Result) -> None:
     import threshold_paradox as ex
 

@@ -18,7 +18,7 @@ SMALL = dict(levers=[{"name": "budget_cut", "week": 52, "percent": [0, 20, 30]}]
 @pattern("p04_cuts_paradox", 4, "Cuts to one silo shift cost to crisis services",
          "Cuts to one silo shift cost to others and to crisis services (the cuts paradox).",
          "S000 ('cutting costs in one area, gives rise to increased cost elsewhere'); S004 L145, L167",
-         reuses="cuts_paradox")
+         reuses="cuts_paradox", key="npm_total_up")
 def p04_cuts_paradox(ctx: Ctx, res: Result) -> None:
     import cuts_paradox as ex
 

@@ -16,7 +16,7 @@ SMALL = dict(parameters={"complex_share": [0.25], "crisis_cost": [7000.0]})
          "Local teams use far fewer hours per client at a higher cost per hour; whole-system cost is the same or lower, "
          "not dramatically lower.",
          "KPMG Plexus 2015 via Zorgvisie: 108 vs 168 hours per client per year, EUR 54.47 vs 48.74 per hour, total "
-         "cost per client about average once follow-on costs are counted")
+         "cost per client about average once follow-on costs are counted", key="cost_same_or_lower")
 def p05_no_free_lunch(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "no_free_lunch.toml", small=SMALL)
     ratio = lambda a, b: b / a  # noqa: E731

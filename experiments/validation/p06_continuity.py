@@ -22,8 +22,8 @@ def _relationship_run(job) -> dict:
     forgets it whenever an episode ends (``HLSModel.forget_ended_relationships()`` after every
     week). The warm-up is the model's own, so the twin comparison stays exact up to week 0.
     """
-    scenario, seed, n, steps, reset = job
-    m = HLSModel(scenario, n_citizens=n, rng=seed)
+    scenario, seed, n, steps, reset, assumptions = job
+    m = HLSModel(scenario, n_citizens=n, rng=seed, assumptions=assumptions)
     if reset:
         for _ in range(steps):
             m.step()
@@ -32,7 +32,8 @@ def _relationship_run(job) -> dict:
         m.run_for(steps)
     d = m.metrics()
     rel = m.cases.relation[m.cases.status == OPEN]  # internal read: the relationships of the open cases
-    return {"scenario": scenario, "seed": seed, "reset": reset, "crisis_events.sum": float(d.crisis_events.sum()),
+    return {"scenario": scenario, "seed": seed, "reset": reset, "assumptions": m.params["assumptions"],
+            "crisis_events.sum": float(d.crisis_events.sum()),
             "total_cost.sum": float(d.total_cost.sum()),
             "mean_wellbeing.mean_last_52": float(d.mean_wellbeing.iloc[-52:].mean()),
             "relation_open": float(rel.mean()) if rel.size else float("nan")}
@@ -44,7 +45,8 @@ SMALL = dict(parameters={"trust_gain": [0.0, 0.5]}, steps=156)
 
 @pattern("p06_continuity", 6, "Continuity and relationships lower avoidable crisis use",
          "Continuity and relationships lower avoidable crisis use.",
-         "S001 L162 ('Build trust ... Work on your relationships'); Haggerty et al. 2003; Pereira Gray et al. 2018")
+         "S001 L162 ('Build trust ... Work on your relationships'); Haggerty et al. 2003; Pereira Gray et al. 2018",
+         key="npm_continuity")
 def p06_continuity(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "continuity.toml", small=SMALL)
     sm = ctx.small
@@ -57,7 +59,8 @@ def p06_continuity(ctx: Ctx, res: Result) -> None:
                                            {"scenario": scen, "trust_gain": 0.5}, relative), -1, sm,
                                     fmt=".3f"))
     scens = ["npm"] if sm else ["npm", "local_teams"]
-    jobs = [(s, int(seed), 1000, steps, reset) for s in scens for seed in seeds for reset in (False, True)]
+    jobs = [(s, int(seed), 1000, steps, reset, ctx.assumptions) for s in scens for seed in seeds
+            for reset in (False, True)]
     rel = pd.DataFrame(ctx.direct(_relationship_run, jobs))
     rel.to_csv(ctx.out / "p06_relationship_reset.csv", index=False)
     rel["arm"] = np.where(rel["reset"], "reset", "kept")

@@ -17,7 +17,7 @@ SMALL = dict(
 @pattern("p07_goodhart", 7, "Targets produce gaming (Goodhart)",
          "Under target pressure the reported KPI improves while the real outcome worsens (Hood's ratchet, threshold and "
          "output-distortion effects).",
-         "S004 L292-294 (Goodhart's law; gaming); Hood 2006; Bevan & Hood 2006")
+         "S004 L292-294 (Goodhart's law; gaming); Hood 2006; Bevan & Hood 2006", key="kpi_up_tight_2y")
 def p07_goodhart(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "goodhart.toml", small=SMALL)
     sm = ctx.small

@@ -22,7 +22,7 @@ SMALL = dict(
 
 @pattern("p08_turnover_spiral", 8, "Workload and turnover reinforce each other",
          "A small rise in demand can tip a stretched team into an attrition spiral.",
-         "S004 L129 (Munro & Lane feedback loop); Munro 2011; Lane, Munro & Husemann 2016")
+         "S004 L129 (Munro & Lane feedback loop); Munro 2011; Lane, Munro & Husemann 2016", key="npm_stress_jump")
 def p08_turnover_spiral(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "turnover_spiral.toml", small=SMALL)
     sm = ctx.small

@@ -12,7 +12,7 @@ from figures import adopt_example
 @pattern("p09_transition_jcurve", 9, "Prevention and transition follow a J-curve",
          "Switching from NPM to local teams costs more at first and pays back later, with a lag.",
          "S004 L447-450 ('it is likely to take a while before a cashable return is generated'); S004 L609, L873",
-         reuses="transition_jcurve")
+         reuses="transition_jcurve", key="lag")
 def p09_transition_jcurve(ctx: Ctx, res: Result) -> None:
     import transition_jcurve as ex
     from hls_abm.sweep import load_series

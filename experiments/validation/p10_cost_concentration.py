@@ -15,27 +15,29 @@ from figures import new_figure, save
 def _cost_run(job) -> dict:
     """Cost attributed to each citizen over a run, and who has complex needs. Both are internal
     reads of ``m.population`` (no public per-citizen accessor)."""
-    scenario, seed, n, steps = job
-    m = HLSModel(scenario, n_citizens=n, rng=seed)
+    scenario, seed, n, steps, assumptions = job
+    m = HLSModel(scenario, n_citizens=n, rng=seed, assumptions=assumptions)
     c0 = m.population.cost.copy()  # cost attributed during the warm-up is left out
     m.run_for(steps)
     d = m.metrics()
-    return {"scenario": scenario, "seed": seed, "cost": m.population.cost - c0,
+    return {"scenario": scenario, "seed": seed, "assumptions": m.params["assumptions"], "cost": m.population.cost - c0,
             "is_complex": m.population.is_complex.copy(), "total_cost": float(d.total_cost.sum())}
 
 
 @pattern("p10_cost_concentration", 10, "Costs are concentrated",
          "A small share of citizens (those with complex needs) accounts for a large share of cost; the cost "
          "distribution is heavy-tailed.",
-         "Bramley, Fitzpatrick et al. 2015 (Hard Edges); AHRQ MEPS (~5% of people, ~50% of health spending)")
+         "Bramley, Fitzpatrick et al. 2015 (Hard Edges); AHRQ MEPS (~5% of people, ~50% of health spending)",
+         key="complex_multiple")
 def p10_cost_concentration(ctx: Ctx, res: Result) -> None:
     sm = ctx.small
     n, steps, seeds = (1000, 156, [2000, 2001]) if sm else (2000, 260, list(range(2000, 2005)))
     scens = ["npm"] if sm else ["npm", "local_teams"]
-    runs = ctx.direct(_cost_run, [(s, seed, n, steps) for s in scens for seed in seeds])
+    runs = ctx.direct(_cost_run, [(s, seed, n, steps, ctx.assumptions) for s in scens for seed in seeds])
     rows = []
     for r in runs:
-        rows.append({"scenario": r["scenario"], "seed": r["seed"], **concentration(r["cost"], r["is_complex"])})
+        rows.append({"scenario": r["scenario"], "seed": r["seed"], "assumptions": r["assumptions"],
+                     **concentration(r["cost"], r["is_complex"])})
     df = pd.DataFrame(rows)
     df.to_csv(ctx.out / "p10_cost_concentration.csv", index=False)
     res.tables.append(str(ctx.out / "p10_cost_concentration.csv"))

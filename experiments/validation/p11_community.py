@@ -15,7 +15,7 @@ SMALL = dict(parameters={"community_strength": [0.2, 0.8]}, steps=156)
 @pattern("p11_community", 11, "Community ties multiply help",
          "Strengthening the community lowers demand under both systems.",
          "S004 L450 ('a robust community able to deal with low-level need without resorting to government services'); "
-         "S000; Holt-Lunstad et al. 2010")
+         "S000; Holt-Lunstad et al. 2010", key="npm_contacts")
 def p11_community(ctx: Ctx, res: Result) -> None:
     df = ctx.sweep(HERE / "community_demand.toml", small=SMALL)
     sm = ctx.small

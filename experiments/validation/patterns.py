@@ -22,8 +22,10 @@ Patterns 2, 3, 4 and 9 and the sensitivity analysis run the existing example
 experiments (``experiments/<name>.toml``) and draw their figures with the example's
 own ``figure()``; the others have their spec next to this file. Every pattern has a
 ``small`` version (a few runs, seconds; the default test suite) and a ``full``
-version (``pytest -m validation`` and ``run.py``). Results, figures and a table of
-checks go to ``<out>/<pattern>/``.
+version (``pytest -m validation`` and ``run.py``). Every pattern runs under one of the
+model's assumption sets (``structural``, ``evidence`` (the default), ``claims``;
+``hls_abm.differences``); results, figures and a table of checks go to
+``<out>/<set>/<pattern>/``, and ``verdicts_by_set`` tabulates each pattern's verdict per set.
 
 This module is the index: it imports every pattern module in order (each registers itself
 with ``@pattern``) and re-exports the framework. The framework (statistics, checks, results,
@@ -36,8 +38,9 @@ directional checks are judged: see ``framework.py``.
 from __future__ import annotations
 
 from framework import (  # noqa: F401  (the framework, re-exported for run.py and the tests)
-    EXPERIMENTS, EXTRAS, HERE, LABELS, PATTERNS, ROOT, SIZES, Check, Ctx, Pattern, Result, Stat, band, direction,
-    info, paired, pattern, per_seed, relative, resolve, run_pattern, select, shrink, spec_of, stat,
+    EXPERIMENTS, EXTRAS, HERE, LABELS, PATTERNS, ROOT, SETS, SIZES, Check, Ctx, Pattern, Result, Stat, band,
+    direction, info, paired, pattern, per_seed, relative, resolve, run_pattern, select, shrink, spec_of, stat,
+    verdicts_by_set, verdicts_markdown,
 )
 
 # Importing a pattern module registers it; the order is the order of PATTERNS and EXTRAS.
