@@ -100,7 +100,7 @@ def test_sweep_cli_pool_leaves_no_orphans(tmp_path, sig):
     _signal_and_check(cmd, 2, sig, tmp_path)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize("sig", [pytest.param(signal.SIGTERM, marks=pytest.mark.slow), signal.SIGKILL], ids=["sigterm", "sigkill"])
 def test_validation_runner_leaves_no_orphans(tmp_path, sig):
     """experiments/validation/run.py drives run_sweep from a script that handles no signals."""
     cmd = [sys.executable, str(ROOT / "experiments" / "validation" / "run.py"), "4", "--out", "val",
@@ -133,7 +133,7 @@ def _calibrate_cmd(tmp_path: Path, *backend: str) -> list[str]:
             "--no-progress", *backend]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)], ids=["sigterm", "sigkill"])
 def test_calibrate_cli_pool_leaves_no_orphans(tmp_path, sig):
     _signal_and_check(_calibrate_cmd(tmp_path, "--backend", "pool", "--workers", "2"), 2, sig, tmp_path)
 
@@ -149,7 +149,7 @@ def test_calibrate_cli_dask_local_leaves_no_orphans(tmp_path, sig):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize("sig", [signal.SIGTERM, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)], ids=["sigterm", "sigkill"])
 def test_dashboard_server_leaves_no_orphans(playwright_driver, sig):
     """`solara run app.py` with a tab that plays and runs "How sure are we?" (its other towns run in a
     thread of the server; nothing in the dashboard starts a process, and this checks that it stays so)."""

@@ -113,7 +113,8 @@ def test_sigkill_pool_then_resume(tmp_path, reference):
     _check_complete_and_equal(out, reference)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+@pytest.mark.parametrize("sig", [pytest.param(signal.SIGINT, marks=pytest.mark.slow), signal.SIGTERM],
+                         ids=["ctrl_c", "sigterm"])
 def test_group_signal_then_resume(tmp_path, reference, sig):
     """Ctrl-C (SIGINT to the whole process group, as a terminal sends it) or a batch system's
     SIGTERM to every process of the job: exit 130, no run stored as failed, resume completes."""

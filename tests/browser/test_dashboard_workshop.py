@@ -90,10 +90,12 @@ def test_pause_within_one_week_at_fastest(page, dashboard_server):
 
 
 # -- item 5: bad address options are named, the page starts with the defaults ---------------------
+# one case on the page in the default suite (the whole corpus of address options is checked
+# in-process in test_bad_inputs_dashboard.py); the others behind ``slow``
 @pytest.mark.parametrize("query, names", [
     ("?n=5000000&speed=abc&tab=nope", ("n=", "speed=", "tab=")),
-    ("?n=-1&scenario=nope&seed=-3", ("n=", "scenario=", "seed=")),
-    ("?n=abc&render_every=0", ("n=", "render_every=")),
+    pytest.param("?n=-1&scenario=nope&seed=-3", ("n=", "scenario=", "seed="), marks=pytest.mark.slow),
+    pytest.param("?n=abc&render_every=0", ("n=", "render_every="), marks=pytest.mark.slow),
 ])
 def test_bad_address_options_are_named(page, dashboard_server, query, names):
     open_dashboard(page, dashboard_server, query)
@@ -287,8 +289,11 @@ LAYOUT_JS = """() => {
 }"""
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1366, 768)])
-@pytest.mark.parametrize("present", ["", "?present=1"])
+# the narrowest supported width in both modes in the default suite; 1366 px behind ``slow``
+@pytest.mark.parametrize("present, size", [
+    ("", (1280, 720)), ("?present=1", (1280, 720)),
+    pytest.param("", (1366, 768), marks=pytest.mark.slow), pytest.param("?present=1", (1366, 768), marks=pytest.mark.slow),
+])
 def test_layout_fits(page, dashboard_server, size, present):
     page.set_viewport_size({"width": size[0], "height": size[1]})
     open_dashboard(page, dashboard_server, present)
