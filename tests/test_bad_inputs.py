@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from hls_abm import PARAMS, ParameterError, load_params_toml, validate_params
 from hls_abm.cli import main
 from hls_abm.sweep import SpecError, load_spec, parse_spec
+
+REPO = Path(__file__).resolve().parents[1]
 
 # ------------------------------------------------------------------------------------------
 # parameters: every entry out of range below and above, of the wrong type; unknown names
@@ -193,6 +196,25 @@ CLI_CASES = [
     ("sweep-bad-spec", ["sweep", "{tmp}/a-file", "--out", "{tmp}/results"], "[experiment]: missing table"),
     ("sweep-both-clusters", ["sweep", "x.toml", "--scheduler", "tcp://h:1", "--dask-local", "2"], "give either --scheduler"),
     ("analyse-missing", ["analyse", "{tmp}/no-results"], "no-results"),
+    ("analyse-outcome-without-discover", ["analyse", "{tmp}/no-results", "--outcome", "cheaper"],
+     "--outcome needs --discover"),
+    ("analyse-threshold-text", ["analyse", "x", "--discover", "--threshold", "x"], "argument --threshold: invalid float"),
+    ("analyse-boxes-zero", ["analyse", "x", "--discover", "--boxes", "0"], "argument --boxes: 0 is not allowed"),
+    ("compare-assumptions", ["compare", "npm", "--steps", "2", "--assumptions", "bogus"],
+     "argument --assumptions: invalid choice: 'bogus' (choose from 'structural', 'evidence', 'claims', 'all')"),
+    ("assumptions-unknown-set", ["assumptions", "--assumptions", "all"],
+     "argument --assumptions: invalid choice: 'all' (choose from 'structural', 'evidence', 'claims')"),
+    ("set-assumptions", RUN + ["--set", "assumptions=bogus"],
+     "assumptions='bogus' is not allowed: expected one of 'structural', 'evidence', 'claims'"),
+    ("calibrate-budget-zero", ["calibrate", "x.toml", "--budget", "0"], "argument --budget: 0 is not allowed"),
+    ("calibrate-workers-zero", ["calibrate", "x.toml", "--workers", "0"], "argument --workers/-j: 0 is not allowed"),
+    ("calibrate-backend", ["calibrate", "x.toml", "--backend", "gpu"], "argument --backend: invalid choice: 'gpu'"),
+    ("calibrate-both-clusters", ["calibrate", "x.toml", "--scheduler", "tcp://h:1", "--dask-local", "2"],
+     "calibrate: give either --scheduler"),
+    ("calibrate-missing-targets", ["calibrate", "{tmp}/missing.toml", "--out", "{tmp}/cal"],
+     "calibrate: targets file {tmp}/missing.toml does not exist"),
+    ("calibrate-resume-nothing", ["calibrate", "{repo}/experiments/calibration/targets.toml", "--resume", "--out", "{tmp}/cal"],
+     "calibrate: --resume: {tmp}/cal holds no calibration to resume (no meta.json)"),
 ]
 
 
@@ -215,7 +237,7 @@ def test_bad_cli_arguments_one_line_exit_2_nothing_written(sandbox, capsys, monk
     ran = []
     monkeypatch.setattr(cli, "_run", lambda *a, **k: ran.append(a) or pytest.fail("a simulation ran"))
     before = _files(sandbox)
-    argv = [a.replace("{tmp}", str(sandbox)) for a in argv]
+    argv = [a.replace("{tmp}", str(sandbox)).replace("{repo}", str(REPO)) for a in argv]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("hls-abm: error: "), err

@@ -73,7 +73,7 @@ def test_bad_dask_options_one_line_exit_2_nothing_written(tmp_path, capsys, argv
     assert calibrate_main(["calibrate", str(tmp_path / "targets.toml"), "--out", str(out), "--no-progress",
                            *argv]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and err.startswith("hls-abm calibrate: ") and message in err, err
+    assert len(err.splitlines()) == 1 and err.startswith("hls-abm: error: calibrate: ") and message in err, err
     assert not out.exists()
 
 

@@ -242,8 +242,8 @@ def _files(d: Path) -> dict:
     (["--discover", "--min-density", "1.5"], "min_density=1.5 is not allowed: expected a number in (0.0, 1.0]"),
     (["--discover", "--outcome", f"higher:{COST}", "--threshold", "1e15"],
      "no box found for either system (Local teams: Local teams won none of the 20 pairs; NPM: NPM won none"),
-    (["--outcome", "cheaper"], "--outcome only apply with --discover"),
-    (["--threshold", "2", "--boxes", "2"], "--threshold, --boxes only apply with --discover"),
+    (["--outcome", "cheaper"], "--outcome needs --discover"),
+    (["--threshold", "2", "--boxes", "2"], "--threshold, --boxes need --discover"),
 ])
 def test_cli_bad_inputs_exit_2_and_keep_files(tiny_dir, capsys, argv, match):
     an = tiny_dir / "analysis"

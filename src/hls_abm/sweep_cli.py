@@ -172,7 +172,7 @@ def cmd_analyse(args) -> int:
     discovery_opts = [f"--{n.replace('_', '-')}" for n in ("outcome", "threshold", "min_density", "boxes")
                       if getattr(args, n, None) is not None]
     if discovery_opts and not args.discover:
-        _err(f"{', '.join(discovery_opts)} only apply with --discover")
+        _err(f"{', '.join(discovery_opts)} {'needs' if len(discovery_opts) == 1 else 'need'} --discover")
         return 2
     if args.discover:
         return _cmd_discover(args)

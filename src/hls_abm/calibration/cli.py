@@ -74,12 +74,12 @@ def cmd_calibrate(args) -> int:
     try:
         args.backend, args.scheduler = choose_backend(args.backend, args.scheduler, args.dask_local)
     except ValueError as err:
-        print(f"hls-abm calibrate: {err}", file=sys.stderr)
+        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
         return 2
     try:
         targets = load_targets(args.targets)
     except TargetsError as err:
-        print(f"hls-abm calibrate: {err}", file=sys.stderr)
+        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
         return 2
     command = _command(args)
     doc = Path(args.doc) if args.doc else None
@@ -88,10 +88,10 @@ def cmd_calibrate(args) -> int:
                         resume=args.resume, progress=not args.no_progress, scheduler=args.scheduler,
                         dask_local=args.dask_local)
     except CalibrationError as err:
-        print(f"hls-abm calibrate: {err}", file=sys.stderr)
+        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
         return 2
     except RuntimeError as err:
-        print(f"hls-abm calibrate: {err}", file=sys.stderr)
+        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
         return 1
     except Interrupted:
         try:
