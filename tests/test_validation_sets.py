@@ -127,3 +127,24 @@ def test_include_verdicts_replaces_only_the_marked_block():
     with pytest.raises(ValueError, match="markers"):
         R.include_verdicts("no markers", "x")
     assert "<!-- begin verdicts_by_set -->" in (ROOT / "docs" / "validation.md").read_text()
+
+
+def test_checks_by_set_go_into_each_patterns_marked_block(tmp_path):
+    """Each pattern's checks, per set, from the stored results: a failing claim reads **no** with its
+    value; a set that has not run has no column; text outside the markers is untouched."""
+    fails = V.band("k1", "a figure", V.Stat.of([1.0, 2.0]), 0.0, 1.0)  # mean 1.5: outside [0, 1]
+    holds = V.band("k1", "a figure", V.Stat.of([0.4, 0.6]), 0.0, 1.0)
+    for aset, check in (("structural", fails), ("claims", holds)):
+        res = V.Result("p03_threshold_paradox", 3, "t", "full", aset, checks=[check])
+        d = tmp_path / aset / "p03_threshold_paradox"
+        d.mkdir(parents=True)
+        (d / "result.json").write_text(json.dumps(res.to_dict(), default=float))
+    md = V.checks_markdown(tmp_path, "p03_threshold_paradox")
+    assert "| check | kind | criterion | `structural` | `claims` |" in md and "`evidence`" not in md.split("\n\n")[1]
+    assert "**no**: 1.5" in md and "yes: 0.5" in md
+    text = ("x\n<!-- begin checks p03_threshold_paradox -->\nold\n<!-- end checks p03_threshold_paradox -->\ny\n"
+            "<!-- begin checks p04_cuts_paradox -->\nkept\n<!-- end checks p04_cuts_paradox -->\n")
+    new = R.include_checks(text, tmp_path, ["p03_threshold_paradox", "p04_cuts_paradox"])
+    assert new.startswith("x\n<!-- begin checks p03_threshold_paradox -->\n*Rerun") and "\nold\n" not in new
+    assert "\nkept\n" in new  # p04 has no stored results: its block is left as it was
+    assert "<!-- begin checks p01_failure_demand -->" in (ROOT / "docs" / "validation.md").read_text()

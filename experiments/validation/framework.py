@@ -464,6 +464,43 @@ def verdicts_by_set(out: Path | str, pids: list[str] | None = None, sets: tuple 
     return pd.DataFrame(rows)
 
 
+def checks_markdown(out: Path | str, pid: str, sets: tuple = SETS) -> str:
+    """Every judged check of pattern ``pid`` under each set, as a markdown table read from the stored
+    ``out/<set>/<pid>/result.json``: the check, its kind, its criterion, and per set the model's value
+    (mean [95% CI]) with "yes"/"no" for whether the literature's statement holds. Empty if none ran."""
+    out = Path(out)
+    runs = {}
+    for s in sets:
+        f = out / s / pid / "result.json"
+        if f.exists():
+            runs[s] = json.loads(f.read_text())
+    if not runs:
+        return ""
+    order: list[str] = []
+    by: dict[tuple[str, str], Check] = {}
+    for s, r in runs.items():
+        for c in r["checks"]:
+            chk = Check(**{k: c[k] for k in Check.__dataclass_fields__})
+            if chk.kind == "info":
+                continue
+            if chk.claim not in order:
+                order.append(chk.claim)
+            by[(s, chk.claim)] = chk
+    head = ["check", "kind", "criterion"] + [f"`{s}`" for s in runs]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for claim in order:
+        first = next(by[(s, claim)] for s in runs if (s, claim) in by)
+        cells = [claim, first.kind, first.criterion]
+        for s in runs:
+            c = by.get((s, claim))
+            cells.append("–" if c is None else f"{'yes' if c.passed else '**no**'}: {c.shown}")
+        lines.append("| " + " | ".join(x.replace("|", "/") for x in cells) + " |")
+    r0 = next(iter(runs.values()))
+    verdicts = ", ".join(f"`{s}` **{r['verdict']}**" for s, r in runs.items())
+    return (f"*Rerun at the calibrated defaults* ({r0['size']} version, `run.py --assumptions all --docs`): "
+            f"{verdicts}. \"yes\" means the statement in the check holds.\n\n" + "\n".join(lines) + "\n")
+
+
 def verdicts_markdown(table: pd.DataFrame, sets: tuple = SETS) -> str:
     """The table of ``verdicts_by_set`` as markdown: one row per pattern, per set its verdict and key
     figure, then the checks whose outcome differs from the evidence set's documented one."""

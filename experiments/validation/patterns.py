@@ -40,7 +40,7 @@ from __future__ import annotations
 from framework import (  # noqa: F401  (the framework, re-exported for run.py and the tests)
     EXPERIMENTS, EXTRAS, HERE, LABELS, PATTERNS, ROOT, SETS, SIZES, Check, Ctx, Pattern, Result, Stat, band,
     direction, info, paired, pattern, per_seed, relative, resolve, run_pattern, select, shrink, spec_of, stat,
-    verdicts_by_set, verdicts_markdown,
+    checks_markdown, verdicts_by_set, verdicts_markdown,
 )
 
 # Importing a pattern module registers it; the order is the order of PATTERNS and EXTRAS.

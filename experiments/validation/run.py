@@ -55,6 +55,8 @@ def main(argv=None) -> int:
                     "and, with --assumptions all, the verdicts by set into docs/validation.md")
     ap.add_argument("--progress", action="store_true", help="progress bars of the sweeps")
     ap.add_argument("--list", action="store_true")
+    ap.add_argument("--docs-only", action="store_true",
+                    help="rewrite docs/validation.md's verdicts and checks by set from the stored results; run nothing")
     args = ap.parse_args(argv)
 
     if args.assumptions not in CHOICES:
@@ -67,6 +69,14 @@ def main(argv=None) -> int:
         except ValueError as err:
             print(f"error: {err}", file=sys.stderr)
             return 2
+    if args.docs_only:
+        out = Path(args.out or "results/validation")
+        pids = [*V.PATTERNS, *V.EXTRAS]
+        table = V.verdicts_by_set(out, pids)
+        text = include_verdicts(DOCS.read_text(), V.verdicts_markdown(table))
+        DOCS.write_text(include_checks(text, out, pids))
+        print(f"updated {DOCS} from {out}")
+        return 0
     if args.list:
         for p in [*V.PATTERNS.values(), *V.EXTRAS.values()]:
             reuse = f"  (runs experiments/{p.reuses}.toml)" if p.reuses else ""
@@ -113,8 +123,8 @@ def main(argv=None) -> int:
         print(md)
         print(f"verdicts by set: {out / 'verdicts_by_set.md'}")
         if args.docs and size == "full":
-            DOCS.write_text(include_verdicts(DOCS.read_text(), md))
-            print(f"updated the verdicts by set in {DOCS}")
+            DOCS.write_text(include_checks(include_verdicts(DOCS.read_text(), md), out, chosen))
+            print(f"updated the verdicts by set and each pattern's checks by set in {DOCS}")
     print(f"{len(sets) * len(chosen)} pattern runs in {time.perf_counter() - t0:.0f} s")
     if bad:
         print(f"UNEXPECTED outcomes under evidence (see the checks above): {', '.join(bad)}", file=sys.stderr)
@@ -129,6 +139,18 @@ def include_verdicts(text: str, md: str) -> str:
     if not pat.search(text):
         raise ValueError("docs: no <!-- begin verdicts_by_set --> ... <!-- end verdicts_by_set --> markers")
     return pat.sub(lambda m: m.group(1) + md.rstrip("\n") + m.group(2), text)
+
+
+def include_checks(text: str, out: Path, pids: list[str]) -> str:
+    """``text`` with each pattern's checks by set (``framework.checks_markdown``) between its
+    ``<!-- begin checks PID -->`` and ``<!-- end checks PID -->`` markers; patterns without markers
+    or without stored results are left alone."""
+    for pid in pids:
+        pat = re.compile(rf"(<!-- begin checks {re.escape(pid)} -->\n).*?(\n<!-- end checks {re.escape(pid)} -->)", re.S)
+        md = V.checks_markdown(out, pid)
+        if md and pat.search(text):  # nothing stored for this pattern: the block is kept as it is
+            text = pat.sub(lambda m: m.group(1) + md.rstrip("\n") + m.group(2), text)
+    return text
 
 
 def _write_summary(results: list, chosen: list, out: Path) -> None:
