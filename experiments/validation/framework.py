@@ -361,6 +361,11 @@ NOT_AT_CALIBRATED_DEFAULTS: dict[str, dict[str, str]] = {
     "p02_complexity_crossover": {
         "advantage_grows_cm0.5": "the advantage grows by about 3 points, not 10, between complex_share 0 and 0.3 "
                                  "(local teams tip near 0.4 at the calibrated defaults)",
+        "advantage_grows_cm0.2": "the advantage grows by about 10 points (0.098 [0.074, 0.122]): the direction holds, "
+                                 "the interval does not clear 10",
+        "advantage_grows_cm0.8": "the advantage grows by about 9 points: the direction holds, not the size",
+        "lt_cheaper_cs0.6_cm0.8": "with a strong community and most lives complex, local teams are overloaded and "
+                                  "cost 3% more",
     },
     "p03_threshold_paradox": {
         "support_down": "a tighter threshold now raises commissioned support: needs escalate into cases",

@@ -35,7 +35,7 @@ def p01_failure_demand(ctx: Ctx, res: Result) -> None:
                                 paired(df, "share_y5", base, alt), -1, ctx.small, fmt=".2f"))
     res.checks.append(band("npm_settled_default", "NPM failure-demand share in year 5 (settled), complex_share 0.25",
                            stat(df, "share_y5", {"scenario": "npm", "complex_share": 0.25}), 0.30, 0.80,
-                           "mean within 30-80% (the literature's range)", kind="limit", fmt=".2f"))
+                           "mean within 30-80% (the literature's range)", fmt=".2f"))  # a limit before the calibration
     for scen in ("npm", "local_teams"):
         for cs in sorted(df["complex_share"].unique()):
             s = stat(df, "share_y5", {"scenario": scen, "complex_share": cs})

@@ -42,7 +42,7 @@ def p09_transition_jcurve(ctx: Ctx, res: Result) -> None:
              "at least 80% of seeds", fmt=".2f"),
         band("lag_two_years", "break-even week", Stat.of(be.to_numpy()), 156, np.inf,
              "at least 2 years after the switch starts (S004: 'a while before a cashable return', 'a huge "
-             "investment'; reorganisations bring 'two to three years' of paralysis)", kind="limit", fmt=".0f"),
+             "investment'; reorganisations bring 'two to three years' of paralysis)", fmt=".0f"),  # a limit before the calibration
         info("depth", "highest cumulative excess cost / NPM's year-1 whole-system cost",
              Stat.of((peak / npm_year.loc[peak.index]).to_numpy()), fmt=".3f"),
         info("cum_104", "transition - NPM, cumulative whole-system cost at week 104 (EUR)", at(104), fmt="si"),
