@@ -69,6 +69,11 @@ def test_all_sliders_at_minimum_as_fast_as_possible(page, dashboard_server):
     for slider in page.locator(".hls-sidebar .v-slider").all():
         slider.click()
         page.keyboard.press("Home")
+    # every setting slider's new value has reached the server (its label, drawn by the server, shows the minimum)
+    # before Reset: on a busy machine a late change would otherwise land after the reset
+    wait_until(lambda: page.evaluate("""() => [...document.querySelectorAll('.hls-settings [role=slider]')].every(t =>
+        parseFloat(t.getAttribute('aria-label').split(':').pop().replace(/,/g, ''))
+        === parseFloat(t.getAttribute('aria-valuemin')))"""))
     page.get_by_role("button", name="Reset with these settings").click()
     wait_until(lambda: page.locator(".hls-pending").count() == 0)
     play_until(page, 40)
