@@ -58,6 +58,14 @@ def _table(df: pd.DataFrame, rows: list[tuple[str, str]], weeks: list[int], n: i
             print(f"  {label + ' (' + world + ')':34}{''.join(vals)}")
 
 
+def _years(df: pd.DataFrame, years: int, n: int, cell, sep: str) -> None:
+    """One line per world: ``cell(year, that year's rows, citizens)`` for years 1..``years``."""
+    for world in WORLDS:
+        d = df[df.world == world].set_index("week")
+        parts = [cell(y, d.loc[52 * (y - 1) + 1: 52 * y], n) for y in range(1, years + 1)]
+        print(f"  {world:12} " + sep.join(parts))
+
+
 def settings(args, **kw) -> Settings:
     base = dict(n_citizens=args.citizens, seed=str(args.seed))
     base.update(kw)
@@ -84,15 +92,8 @@ def first_year(args) -> None:
     _run_to(c, 416)
     df = c.history_frame()
     print("  year by year (means): waiting list, staff stress, failure demand/wk, cost per citizen/wk, wellbeing")
-    for world in WORLDS:
-        d = df[df.world == world].set_index("week")
-        parts = []
-        for y in range(1, 9):
-            s = d.loc[52 * (y - 1) + 1: 52 * y]
-            parts.append(f"y{y} {s['waiting_list'].mean():.0f}/{s['staff_stress'].mean():.2f}/"
-                         f"{s['failure_demand'].mean():.0f}/{s['total_cost'].mean() / args.citizens:.1f}/"
-                         f"{s['mean_wellbeing'].mean():.3f}")
-        print(f"  {world:12} " + "  ".join(parts))
+    _years(df, 8, args.citizens, lambda y, s, n: f"y{y} {s['waiting_list'].mean():.0f}/{s['staff_stress'].mean():.2f}/"
+           f"{s['failure_demand'].mean():.0f}/{s['total_cost'].mean() / n:.1f}/{s['mean_wellbeing'].mean():.3f}", "  ")
     fa = df[df.world == "npm"].set_index("week")["failure_demand"].loc[1:13].mean()
     fb = df[df.world == "local_teams"].set_index("week")["failure_demand"].loc[1:13].mean()
     print(f"  failure demand per week, first quarter: NPM {fa:.1f}, local teams {fb:.1f}")
@@ -175,14 +176,8 @@ def transition(args) -> None:
     _run_to(c, 260)
     df = c.history_frame()
     print("\n== Other things to try: preset 'Switch NPM to local teams in year 2' (the NPM world switches)")
-    for world in WORLDS:
-        d = df[df.world == world].set_index("week")
-        parts = []
-        for y in range(1, 6):
-            s = d.loc[52 * (y - 1) + 1: 52 * y]
-            parts.append(f"y{y}: wait {s['waiting_list'].mean():.0f}, stress {s['staff_stress'].mean():.2f}, "
-                         f"cost/cit {s['total_cost'].mean() / args.citizens:.2f}")
-        print(f"  {world:12} " + " | ".join(parts))
+    _years(df, 5, args.citizens, lambda y, s, n: f"y{y}: wait {s['waiting_list'].mean():.0f}, stress "
+           f"{s['staff_stress'].mean():.2f}, cost/cit {s['total_cost'].mean() / n:.2f}", " | ")
     c.close()
 
 
