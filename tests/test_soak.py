@@ -150,8 +150,8 @@ def check_soak(server, chromium, n_sessions: int) -> None:
     assert server.proc.poll() is None
 
 
-def test_soak_8_sessions_memory_comes_back(server, chromium):
-    check_soak(server, chromium, 8)
+def test_soak_6_sessions_memory_comes_back(server, chromium):
+    check_soak(server, chromium, 6)
 
 
 @pytest.mark.slow
