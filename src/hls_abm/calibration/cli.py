@@ -66,6 +66,12 @@ def _command(args) -> str:
     return shlex.join(parts)
 
 
+def _fail(err: BaseException, code: int) -> int:
+    """One line on stderr, as every hls-abm command reports an error, and the exit code."""
+    print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
+    return code
+
+
 def cmd_calibrate(args) -> int:
     from .report import write_report
     from .search import CalibrationError, Interrupted, calibrate, open_calibration
@@ -74,13 +80,11 @@ def cmd_calibrate(args) -> int:
     try:
         args.backend, args.scheduler = choose_backend(args.backend, args.scheduler, args.dask_local)
     except ValueError as err:
-        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
-        return 2
+        return _fail(err, 2)
     try:
         targets = load_targets(args.targets)
     except TargetsError as err:
-        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
-        return 2
+        return _fail(err, 2)
     command = _command(args)
     doc = Path(args.doc) if args.doc else None
     try:
@@ -88,11 +92,9 @@ def cmd_calibrate(args) -> int:
                         resume=args.resume, progress=not args.no_progress, scheduler=args.scheduler,
                         dask_local=args.dask_local)
     except CalibrationError as err:
-        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
-        return 2
+        return _fail(err, 2)
     except RuntimeError as err:
-        print(f"hls-abm: error: calibrate: {err}", file=sys.stderr)
-        return 1
+        return _fail(err, 1)
     except Interrupted:
         try:
             summary = write_report(open_calibration(args.out, targets), command, doc)
