@@ -220,6 +220,8 @@ def test_observables_of_a_run():
     df = m.metrics()
     assert obs["failure_demand_share"] == pytest.approx(df["failure_demand"].sum() / df["contacts"].sum())
     assert obs["total_cost"] == pytest.approx(df["total_cost"].sum())
+    waiting = df["waiting_list"].sum()
+    assert obs["waiting_share"] == pytest.approx(waiting / (waiting + df["open_cases"].sum()))
     quiet = HLSModel("npm", n_citizens=50, rng=4, warmup_weeks=5)
     quiet.run_for(5)
     with pytest.raises(ValueError, match="record_events=True"):

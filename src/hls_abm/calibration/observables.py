@@ -151,6 +151,14 @@ def staff_stress(run: Run) -> float:
     return float(run.df["staff_stress"].mean())
 
 
+def waiting_share(run: Run) -> float:
+    """Of the needs a service has taken in (waiting for a team or open with one), the share still waiting,
+    from the weekly counts summed over the weeks (ADASS's count: people awaiting a first assessment against
+    those receiving support)."""
+    waiting = float(run.df["waiting_list"].sum())
+    return _ratio(waiting, waiting + float(run.df["open_cases"].sum()))
+
+
 def total_cost(run: Run) -> float:
     """Whole-system cost over the run (service budget, support and crisis services), euros."""
     return float(run.df["total_cost"].sum())
@@ -159,7 +167,7 @@ def total_cost(run: Run) -> float:
 #: Every observable by name: name -> function(Run) -> float.
 OBSERVABLES = {f.__name__: f for f in (
     failure_demand_share, rereferral_12m, staff_turnover, vacancy_rate, crisis_rate, crisis_rate_complex,
-    acute_share_of_spend, hours_per_client, cost_per_hour, isolated_share, staff_stress, total_cost,
+    acute_share_of_spend, hours_per_client, cost_per_hour, isolated_share, staff_stress, waiting_share, total_cost,
 )}
 
 
