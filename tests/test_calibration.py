@@ -220,6 +220,7 @@ def test_observables_of_a_run():
     df = m.metrics()
     assert obs["failure_demand_share"] == pytest.approx(df["failure_demand"].sum() / df["contacts"].sum())
     assert obs["total_cost"] == pytest.approx(df["total_cost"].sum())
+    assert math.isnan(obs["staff_turnover_drift"])  # 40 weeks: no second year to compare with
     waiting = df["waiting_list"].sum()
     assert obs["waiting_share"] == pytest.approx(waiting / (waiting + df["open_cases"].sum()))
     quiet = HLSModel("npm", n_citizens=50, rng=4, warmup_weeks=5)
@@ -250,8 +251,10 @@ def test_an_observable_over_one_year_reads_that_year_only():
     m = HLSModel("npm", n_citizens=60, rng=3, warmup_weeks=4)
     m.run_for(110)
     df = m.metrics()
-    got = observables(m, ["staff_turnover@year2", "failure_demand_share@year1", "staff_turnover"])
+    got = observables(m, ["staff_turnover@year2", "failure_demand_share@year1", "staff_turnover", "staff_turnover_drift"])
     assert got["staff_turnover@year2"] == pytest.approx(df["staff_turnover"].iloc[52:104].mean())
+    assert got["staff_turnover_drift"] == pytest.approx(df["staff_turnover"].iloc[-52:].mean()
+                                                        - df["staff_turnover"].iloc[52:104].mean())
     assert got["staff_turnover"] == pytest.approx(df["staff_turnover"].mean())
     first = df.iloc[:52]
     assert got["failure_demand_share@year1"] == pytest.approx(first["failure_demand"].sum() / first["contacts"].sum())

@@ -4,7 +4,7 @@
 a system (``npm``, ``local_teams``, or ``ratio``: local teams' value over NPM's on the same seed).
 A name may end in ``@yearN`` (a target's ``year = N``): the observable over that year of the run only, so a
 target can ask that a published figure holds in year 2 and still holds in year 10. ``vacancy_rate`` is
-always the end-of-run snapshot.
+always the end-of-run snapshot, and ``staff_turnover_drift`` always compares the run's last year with its second.
 Most come from the weekly table (``model.metrics()``). Three need more than it holds, and use
 other public read access, as each docstring says:
 
@@ -100,6 +100,15 @@ def staff_turnover(run: Run) -> float:
     return float(run.df["staff_turnover"].mean())
 
 
+def staff_turnover_drift(run: Run) -> float:
+    """Turnover in the last year of the run minus turnover in its second year (annual rates): how far the
+    workload-turnover loop has moved a world that published series show as steady. Whole run only."""
+    df = run.model.metrics()["staff_turnover"]
+    if len(df) < 2 * YEAR:
+        return math.nan
+    return float(df.iloc[-YEAR:].mean() - df.iloc[YEAR:2 * YEAR].mean())
+
+
 def vacancy_rate(run: Run) -> float:
     """Unfilled funded posts at the end of the run: 1 - staff in post / establishment, over all teams
     (a snapshot from the team agents; the weekly table has no establishment column)."""
@@ -166,7 +175,7 @@ def total_cost(run: Run) -> float:
 
 #: Every observable by name: name -> function(Run) -> float.
 OBSERVABLES = {f.__name__: f for f in (
-    failure_demand_share, rereferral_12m, staff_turnover, vacancy_rate, crisis_rate, crisis_rate_complex,
+    failure_demand_share, rereferral_12m, staff_turnover, staff_turnover_drift, vacancy_rate, crisis_rate, crisis_rate_complex,
     acute_share_of_spend, hours_per_client, cost_per_hour, isolated_share, staff_stress, waiting_share, total_cost,
 )}
 
