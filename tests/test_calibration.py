@@ -75,6 +75,9 @@ def test_end_to_end_writes_a_report_true_to_its_draws(serial_run, tiny):
     for t in targets.targets:
         assert f"`{t.name}`" in md and t.source in md and f"[{t.low:g}, {t.high:g}]" in md
     assert "Validation figure (never fitted)" in md and "ratio_total_cost" in md
+    assert targets.reported and "Reported, never fitted" in md
+    for r in targets.reported:  # shown with a band over draws and seeds, never part of the score
+        assert f"`{r.key}` | {r.system} |" in md and r.name in by_seed.columns and r.name not in draws.columns
     assert "Time on this machine" in md and "hls-abm calibrate" in md
     if not draws["accepted"].any():
         assert "no feasible draw" in md
@@ -180,6 +183,11 @@ BAD = [
     ('[run]\nweeks = 0\n', "run.weeks: 0 is not allowed: expected an integer in [1, 5200]"),
     ("[run]\nfixed = { handoff_loss = 0.2 }\n", "run.fixed.handoff_loss: set elsewhere"),
     ('[search]\nbudgett = 3\n', "search.budgett: unknown field; allowed: budget, batch, seed, startup"),
+    ('[[reported]]\nname="r"\nobservable="waiting_share"\nsystem="local_teams"\n', "reported[0].why: missing"),
+    ('[[reported]]\nname="t"\nobservable="waiting_share"\nsystem="npm"\nwhy="w"\n',
+     "reported.name: 't' is used twice"),
+    ('[[reported]]\nname="r"\nobservable="waiting_share"\nsystem="npm"\nwhy="w"\nlow=0\n',
+     "reported[0].low: unknown field; allowed: name, observable, system, year, why"),
 ]
 
 

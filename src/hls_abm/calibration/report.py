@@ -24,11 +24,11 @@ DOC_END = "<!-- calibration-report:end -->"
 
 def tables(cal: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(draws, by_seed): one row per told draw (parameters, seed-mean per target, score, accepted),
-    and one row per draw and seed (every target's value and the validation figure's)."""
+    and one row per draw and seed (every target's value, the validation figure's and the reported ones')."""
     from optuna.trial import TrialState  # noqa: PLC0415
 
     tg = cal.targets
-    every = [*tg.targets, *([tg.validation] if tg.validation else [])]
+    every = [*tg.targets, *([tg.validation] if tg.validation else []), *tg.reported]
     draws, by_seed = [], []
     for t in cal.study.get_trials(deepcopy=False):
         results = [cal.evaluations.get((t.number, s)) for s in tg.seeds]
@@ -141,6 +141,14 @@ def report_markdown(cal: Calibration, draws: pd.DataFrame, by_seed: pd.DataFrame
         vals = sel[v.name] if v.name in sel else pd.Series(dtype=float)
         lines += [f"**Validation figure (never fitted):** `{v.name}` ({v.system} of `{v.observable}`): model "
                   f"{_band(vals)} against [{v.low:g}, {v.high:g}] ({v.source}).", ""]
+    if tg.reported:
+        lines += ["**Reported, never fitted** (no published figure constrains these; they show what the targets leave "
+                  "free):", "", "| observable | system | model: median [2.5%, 97.5%] | why it is not a target |",
+                  "|---|---|---|---|"]
+        for r in tg.reported:
+            vals = sel[r.name] if r.name in sel else pd.Series(dtype=float)
+            lines.append(f"| `{r.key}` | {r.system} | {_band(vals)} | {r.source} |")
+        lines.append("")
     row = chosen_draw(cal, draws)
     if row is not None:
         lines += [f"**Shipped defaults:** draw {int(row['trial'])} ({'accepted' if row['accepted'] else 'best, not accepted'}"

@@ -25,6 +25,12 @@
     [validation]                            # reported with its band, never fitted
     ...same fields as a target
 
+    [[reported]]                            # optional: shown with its band over draws and seeds, never
+    name = "local_waiting_share"            # fitted and with no target band (no published figure), so a
+    observable = "waiting_share"            # reader sees what the targets leave free
+    system = "local_teams"
+    why = "no published waiting figure for local teams"
+
 Every problem raises :class:`TargetsError` with one line naming the field and what is allowed.
 """
 
@@ -39,10 +45,11 @@ from pathlib import Path
 __all__ = ["TargetsError", "Target", "Targets", "load_targets", "parse_targets", "SYSTEMS"]
 
 SYSTEMS = ("npm", "local_teams", "ratio")
-_TOP_KEYS = ("description", "run", "search", "parameters", "target", "validation")
+_TOP_KEYS = ("description", "run", "search", "parameters", "target", "validation", "reported")
 _RUN_KEYS = ("n_citizens", "weeks", "warmup_weeks", "seeds", "rereferral_window", "fixed")
 _SEARCH_KEYS = ("budget", "batch", "seed", "startup")
 _TARGET_KEYS = ("name", "observable", "system", "low", "high", "source", "note", "year")
+_REPORTED_KEYS = ("name", "observable", "system", "year", "why")
 _FIT_TIERS = ("direction", "assumption")
 
 
@@ -92,6 +99,7 @@ class Targets:
     seed: int = 1
     startup: int = 10
     validation: Target | None = None
+    reported: tuple[Target, ...] = ()  # shown, never fitted, no band (low and high are NaN)
     description: str = ""
     text: str = ""
     path: str = ""
@@ -246,6 +254,19 @@ def _parse_search(search: dict) -> dict:
     return out
 
 
+def _parse_reported(t, where: str) -> Target:
+    """A ``[[reported]]`` table: an observable shown with its band over draws and seeds, never fitted."""
+    if not isinstance(t, dict):
+        raise TargetsError(f"{where}: expected a table with fields {', '.join(_REPORTED_KEYS)}")
+    _check_keys(t, _REPORTED_KEYS, where)
+    for key in ("name", "observable", "system", "why"):
+        if key not in t:
+            raise TargetsError(f"{where}.{key}: missing; a reported observable needs {', '.join(_REPORTED_KEYS[:3])} and why")
+    fields = {k: v for k, v in t.items() if k != "why"}
+    target = _parse_target({**fields, "low": 0.0, "high": 0.0, "source": t["why"]}, where)
+    return Target(target.name, target.observable, target.system, math.nan, math.nan, target.source, "", target.year)
+
+
 def parse_targets(text: str, path: str = "<text>") -> Targets:
     """Parse and check a targets file's text; raises TargetsError (one line, naming the field)."""
     try:
@@ -267,9 +288,18 @@ def parse_targets(text: str, path: str = "<text>") -> Targets:
     validation = _parse_target(raw["validation"], "validation") if "validation" in raw else None
     if validation is not None and validation.name in names:
         raise TargetsError(f"validation.name: {validation.name!r} is also a target; the validation figure is never fitted")
+    items = raw.get("reported", [])
+    if not isinstance(items, list):
+        raise TargetsError("reported: expected [[reported]] tables")
+    reported = tuple(_parse_reported(t, f"reported[{i}]") for i, t in enumerate(items))
+    taken = set(names) | ({validation.name} if validation else set())
+    for r in reported:
+        if r.name in taken:
+            raise TargetsError(f"reported.name: {r.name!r} is used twice; each target and reported observable needs its own name")
+        taken.add(r.name)
     desc = raw.get("description", "")
-    return Targets(targets=targets, parameters=parameters, validation=validation, description=str(desc),
-                   text=text, path=str(path), **kw)
+    return Targets(targets=targets, parameters=parameters, validation=validation, reported=reported,
+                   description=str(desc), text=text, path=str(path), **kw)
 
 
 def load_targets(path) -> Targets:
