@@ -311,3 +311,20 @@ def test_missed_targets_ratchet_up_npm_overhead_out_of_front_line_posts():
     off = quiet_world(budget_factor=0.5, target_weeks=1, overhead_ratchet=0.0)
     off.run_for(52)
     assert off.world.teams.overhead_share[off.world.teams.silos] == pytest.approx(p["npm_overhead_share"])
+
+
+def test_a_local_team_with_a_backlog_closes_its_books_when_local_gatekeeping_is_on():
+    """Off (the default) a local team takes on every disclosed need above local_threshold however long its
+    waiting list; with local_gatekeeping its intake threshold rises with the backlog, so fewer needs wait
+    and the staff are less stressed (needs left with the person count as unmet either way, waiting or not).
+    Runs on the same seeds, at a budget that overloads the teams."""
+    def run(gate, seed):
+        m = HLSModel("local_teams", n_citizens=400, rng=seed, budget_factor=0.8, local_gatekeeping=gate)
+        m.run_for(52)
+        return m.metrics()[["waiting_list", "staff_stress"]].mean()
+
+    for seed in (1, 2, 3):
+        off, on = run(0.0, seed), run(1.0, seed)
+        assert off["waiting_list"] > 50  # overloaded without the loop: the test means something
+        assert on["waiting_list"] < 0.7 * off["waiting_list"]
+        assert on["staff_stress"] < off["staff_stress"] - 0.2

@@ -278,6 +278,12 @@ _SPECS = [
        doc="Rise in a silo's practised threshold per unit of its backlog (waiting hours over capacity).",
        source="PSSRU; Fernandez, Snell & Wistow 2013: councils tightened eligibility as demand outgrew budgets; "
               "S004; size assumed", tier="direction"),
+    _p("local_gatekeeping", 0.0, 0.0, 2.0,
+       doc="Rise in a local team's intake threshold per unit of its backlog (waiting hours over capacity): a team "
+           "that is full closes its books to lower needs. 0 = it never does (the default, as before this dial).",
+       source="assumption: self-managing teams decide their own caseload (Monsen & de Blok 2013; Gray, Sarnak & "
+              "Burgers 2015), but no source gives how intake responds to a backlog; the same form as NPM's "
+              "gatekeeping", tier="assumption"),
     _p("overhead_ratchet", 0.04548, 0.0, 0.5,
        doc="Rise in NPM's management and performance-monitoring overhead share per unit of missed targets "
            "(1 - the reported KPI), set once a year; the money comes out of front-line posts.",
