@@ -28,7 +28,7 @@ def tables(cal: Calibration) -> tuple[pd.DataFrame, pd.DataFrame]:
     from optuna.trial import TrialState  # noqa: PLC0415
 
     tg = cal.targets
-    every = [*tg.targets, *([tg.validation] if tg.validation else []), *tg.reported]
+    every = tg.observed
     draws, by_seed = [], []
     for t in cal.study.get_trials(deepcopy=False):
         results = [cal.evaluations.get((t.number, s)) for s in tg.seeds]

@@ -54,7 +54,7 @@ class Interrupted(KeyboardInterrupt):
 def _needs(targets: Targets) -> dict:
     """Observables each world must report."""
     need: dict = {"npm": set(), "local_teams": set()}
-    for t in (*targets.targets, *([targets.validation] if targets.validation else []), *targets.reported):
+    for t in targets.observed:
         for system in (("npm", "local_teams") if t.system == "ratio" else (t.system,)):
             need[system].add(t.key)
     return {k: sorted(v) for k, v in need.items()}

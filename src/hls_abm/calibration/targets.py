@@ -105,6 +105,11 @@ class Targets:
     path: str = ""
 
     @property
+    def observed(self) -> tuple[Target, ...]:
+        """Everything an evaluation measures: the targets, the validation figure and the reported observables."""
+        return (*self.targets, *((self.validation,) if self.validation else ()), *self.reported)
+
+    @property
     def digest(self) -> str:
         """Hash of the file's text: a resumed calibration must use the same file."""
         return hashlib.sha256(self.text.encode()).hexdigest()[:16]
