@@ -49,10 +49,11 @@ def test_switch_quarter_of_eight_neighbourhoods_and_log_what_it_did(page, dashbo
     page.locator("[data-lever=switch_to_local_teams]").first.click()
     page.wait_for_selector("#intervention-log[data-count='2']")
     assert log_text(page).count("switched 2 of 8") == 2  # 25% and then 50%, not 50% then 100%
-    # the marker is drawn only on the panel of the world it changed (cost: NPM left, local right)
-    opt = chart_option(page, "cost")
-    marks = [s for s in opt["series"] if s["name"] == "interventions"]
-    assert [len(s["markLine"]["data"]) for s in marks] == [1, 0]
+    # the marker is drawn only on the panel of the world it changed (cost: NPM left, local right); the chart
+    # redraws after the log, so wait for a marker before counting them
+    marks = wait_until(lambda: (m := [len(x["markLine"]["data"]) for x in chart_option(page, "cost")["series"]
+                                      if x["name"] == "interventions"]) and sum(m) and m)
+    assert marks == [1, 0]
 
 
 # -- item 3: fast rendering never shows a raw Python error --------------------------------------
@@ -181,9 +182,14 @@ def test_cost_chart_euros_markers_and_starting_state(page, dashboard_server):
     page.get_by_role("button", name="NPM only").click()
     page.locator("[data-lever=budget_cut]").click()
     page.wait_for_selector("#intervention-log[data-count='1']")
-    cost = chart_option(page, "cost")
+
+    def cost_marks():  # the cost chart redraws after the log: wait for its marker, not for the log
+        cost = chart_option(page, "cost")
+        marks = [s["markLine"]["data"] for s in cost["series"] if s["name"] == "interventions"]
+        return (cost, marks) if sum(len(m) for m in marks) else None
+
+    cost, marks = wait_until(cost_marks)
     assert "€" in cost["yAxis"][0]["name"]
-    marks = [s["markLine"]["data"] for s in cost["series"] if s["name"] == "interventions"]
     assert [len(m) for m in marks] == [1, 0]  # NPM-only: not on the local teams panel
     assert marks[0][0]["label"]["formatter"] == "1" and marks[0][0]["label"]["position"] == "end"
     assert overlaps(chart_texts(page, "cost")["texts"]) == []
