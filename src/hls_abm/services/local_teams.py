@@ -94,9 +94,7 @@ class LocalTeams:
         week.log.log(n, "assessment", ci[~known], -1, t[~known])
         # A team with a backlog may close its books: its intake threshold rises with its waiting hours over
         # its capacity (local_gatekeeping; 0, the default, keeps the door as low as local_threshold).
-        teams = world.teams
-        gate = np.minimum(1.0, p["local_threshold"]
-                          + p["local_gatekeeping"] * teams.wait_demand[t] / np.maximum(teams.capacity[t], 1e-9))
+        gate = np.minimum(1.0, p["local_threshold"] + p["local_gatekeeping"] * world.teams.backlog(t))
         # The whole-life conversation: people disclose more the more they trust.
         take = (pop.needs[ci] >= gate[:, None]) & (cases.status[ci] == NONE)
         disclosed = week.draws["disclose"][ci] < p["local_disclosure"] + p["disclosure_trust"] * pop.trust[ci, None]

@@ -46,9 +46,7 @@ class NPM:
     def thresholds(self, teams, p) -> np.ndarray:
         """Each silo's threshold as practised: target pressure adds gaming, and a backlog (last week's
         waiting hours over capacity) tightens gatekeeping."""
-        silos = teams.silos
-        backlog = teams.wait_demand[silos] / np.maximum(teams.capacity[silos], 1e-9)
-        return np.minimum(1.0, effective_threshold(p) + p["gatekeeping"] * backlog)
+        return np.minimum(1.0, effective_threshold(p) + p["gatekeeping"] * teams.backlog(teams.silos))
 
     def practice(self, p) -> float:
         """Effectiveness per hour of a silo's practice: specialists may have an edge in their domain."""

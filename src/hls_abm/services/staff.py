@@ -117,6 +117,10 @@ class TeamTable:
         """Front-door work of ``hours[i]`` at ``team[i]``."""
         self.frontdoor += bincount(team, hours, self.n)
 
+    def backlog(self, team: np.ndarray) -> np.ndarray:
+        """Last week's waiting-list hours over capacity, for each of ``team``: what gatekeeping tightens on."""
+        return self.wait_demand[team] / np.maximum(self.capacity[team], 1e-9)
+
     @property
     def load(self) -> np.ndarray:
         """Work asked of each team relative to the hours it has (1 = exactly full)."""
