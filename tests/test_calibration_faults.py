@@ -98,6 +98,8 @@ def test_unreachable_scheduler_names_it_exit_1(tmp_path, capsys):
                              "--scheduler", f"127.0.0.1:{port}", "--no-progress"])
     assert rc == 1
     assert f"--scheduler tcp://127.0.0.1:{port}: cannot connect" in capsys.readouterr().err
+    # Nothing was written, so the same command works once the scheduler is up (no --resume needed).
+    assert not (tmp_path / "o").exists()
 
 
 # -- a task the backend gives up on -----------------------------------------------------------

@@ -131,8 +131,8 @@ def _restore_handlers(old: dict) -> None:
         signal.signal(sig, handler)
 
 
-def _open_dir(out: Path, targets: Targets, resume: bool) -> dict:
-    """Check the directory before writing anything; return its metadata."""
+def _check_dir(out: Path, targets: Targets, resume: bool) -> dict | None:
+    """Check the directory without writing anything; the metadata of the calibration to resume."""
     meta_path = out / META
     if resume:
         if not meta_path.exists():
@@ -144,6 +144,12 @@ def _open_dir(out: Path, targets: Targets, resume: bool) -> dict:
         return meta
     if out.exists() and any(out.iterdir()):
         raise CalibrationError(f"--out {out}: not empty; pass --resume to continue it, or choose another directory")
+    return None
+
+
+def _start_dir(out: Path, targets: Targets) -> dict:
+    """A new calibration's directory: the targets file and the metadata."""
+    meta_path = out / META
     out.mkdir(parents=True, exist_ok=True)
     (out / "targets.toml").write_text(targets.text)
     meta = {"targets_digest": targets.digest, "targets_path": targets.path, "sessions": []}
@@ -256,31 +262,39 @@ def calibrate(targets: Targets, out, backend: str = "serial", workers: int | Non
     Ctrl-C/SIGTERM (everything finished so far is kept) and CalibrationError if it cannot start.
     ``backend="dask"`` joins ``scheduler="tcp://host:8786"`` or starts a LocalCluster of ``dask_local``
     (default: ``workers``, else all cores) worker processes, as the sweep does."""
-    import optuna  # noqa: PLC0415
-    from optuna.storages import JournalStorage  # noqa: PLC0415
-    from optuna.storages.journal import JournalFileBackend  # noqa: PLC0415
-    from tqdm.auto import tqdm  # noqa: PLC0415
-
     from hls_abm.sweep.backends import make_backend  # noqa: PLC0415
 
     out = Path(out)
     budget = budget or targets.budget
     if (scheduler or dask_local) and backend != "dask":
         raise CalibrationError(f"scheduler/dask_local need backend 'dask', not {backend!r}")
-    meta = _open_dir(out, targets, resume)
+    meta = _check_dir(out, targets, resume)
+    t0 = time.perf_counter()  # the session's wall time includes joining or starting the workers
+    # Join the workers before writing anything: an unreachable scheduler leaves no directory behind
+    # that the next attempt would have to --resume.
+    with make_backend(backend, workers=workers, scheduler=scheduler, dask_local=dask_local) as be:
+        meta = meta or _start_dir(out, targets)
+        return _search(targets, out, meta, be, budget, progress, t0, backend, workers, scheduler, dask_local)
+
+
+def _search(targets, out, meta, be, budget, progress, t0, backend, workers, scheduler, dask_local) -> Calibration:
+    """The search loop on an open backend (see :func:`calibrate`)."""
+    import optuna  # noqa: PLC0415
+    from optuna.storages import JournalStorage  # noqa: PLC0415
+    from optuna.storages.journal import JournalFileBackend  # noqa: PLC0415
+    from tqdm.auto import tqdm  # noqa: PLC0415
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = JournalStorage(JournalFileBackend(str(out / STUDY)))
     study = optuna.create_study(storage=storage, study_name="calibration", direction="minimize", load_if_exists=True)
     evals = _load_evaluations(out / EVALS)
     n_batches = math.ceil(budget / targets.batch)
-    t0 = time.perf_counter()
     _STOP.clear()
     old = _install_handlers()
     complete = False
     bar = tqdm(total=budget * len(targets.seeds), unit="eval", desc="calibrate", disable=not progress)
     try:
-        with open(out / EVALS, "a") as fh, make_backend(backend, workers=workers, scheduler=scheduler,
-                                                           dask_local=dask_local) as be:
+        with open(out / EVALS, "a") as fh:
             for b in range(n_batches):
                 size = min(targets.batch, budget - b * targets.batch)
                 trials = _batch_trials(study, targets, b, size, evals)
