@@ -83,6 +83,25 @@ def test_end_to_end_writes_a_report_true_to_its_draws(serial_run, tiny):
         assert "no feasible draw" in md
 
 
+def test_rescore_on_the_search_seeds_gives_the_search_scores(serial_run, tiny):
+    """``rescore`` runs a draw as the search ran it: on the search's own seeds it gives the same score and
+    target means, so its scores on other seeds (experiments/calibration/heldout.py) are comparable."""
+    from hls_abm.calibration import rescore
+
+    targets = load_targets(tiny)
+    draws = pd.read_csv(serial_run / "draws.csv").set_index("trial")
+    params = {int(t): {n: (int(r[n]) if targets.parameters[n][2] == "int" else float(r[n])) for n in targets.parameters}
+              for t, r in draws.head(2).iterrows()}
+    found = rescore(targets, params, targets.seeds)
+    for t, (sc, means) in found.items():
+        assert sc == pytest.approx(draws.loc[t, "score"], rel=1e-9, abs=1e-12)
+        for x in targets.targets:
+            assert means[x.name] == pytest.approx(draws.loc[t, x.name], rel=1e-9, nan_ok=True)
+    other = rescore(targets, params, [s + 100 for s in targets.seeds])
+    assert any(other[t][1][x.name] != found[t][1][x.name] for t in found for x in targets.targets), \
+        "other seeds gave the very same values: the seeds were not used"
+
+
 def test_the_validation_figure_is_not_fitted(serial_run, tiny):
     """Changing the validation band changes no draw: it is never part of the score."""
     targets = load_targets(tiny)

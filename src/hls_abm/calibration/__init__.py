@@ -11,7 +11,7 @@
 from .cli import add_calibrate_command
 from .observables import OBSERVABLES, observables
 from .report import write_report
-from .search import CalibrationError, Interrupted, calibrate, open_calibration
+from .search import CalibrationError, Interrupted, calibrate, open_calibration, rescore
 from .targets import Target, Targets, TargetsError, load_targets, parse_targets
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "TargetsError",
     "calibrate",
     "open_calibration",
+    "rescore",
     "CalibrationError",
     "Interrupted",
     "write_report",

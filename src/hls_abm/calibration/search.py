@@ -30,7 +30,7 @@ from pathlib import Path
 from .observables import OBSERVABLES, observables
 from .targets import Targets
 
-__all__ = ["CalibrationError", "Interrupted", "Calibration", "calibrate", "evaluate_batch", "target_value"]
+__all__ = ["CalibrationError", "Interrupted", "Calibration", "calibrate", "evaluate_batch", "rescore", "target_value"]
 
 JOURNEY_OBSERVABLES = ("rereferral_12m", "crisis_rate_complex")
 STUDY = "study.journal"
@@ -214,6 +214,26 @@ def score(targets: Targets, results: list[dict]) -> tuple[float, dict]:
         means[t.name] = mean
         total += t.distance(mean) ** 2
     return total, means
+
+
+def rescore(targets: Targets, draws: dict[int, dict], seeds, backend: str = "serial",
+            workers: int | None = None) -> dict[int, tuple[float, dict]]:
+    """Each draw's score and target means on ``seeds`` (e.g. seeds the search never saw), run as the
+    search runs a draw: ``draws`` maps a trial number to its parameters. With no draw accepted the
+    search ships its best-scoring draw, and a best of hundreds of draws on two seeds can owe its rank
+    to those seeds; the same draws on other seeds show whether it does."""
+    from hls_abm.sweep.backends import make_backend  # noqa: PLC0415
+
+    needs, settings = _needs(targets), targets.run_settings()
+    tasks = [{"trial": t, "seed": s, "params": dict(p), "settings": settings, "needs": needs}
+             for t, p in draws.items() for s in seeds]
+    results: dict = {t: [] for t in draws}
+    with make_backend(backend, workers=workers) as be:
+        for batch, res in be.imap(evaluate_batch, [[task] for task in tasks]):
+            res = [_lost(task, res) for task in batch] if isinstance(res, BaseException) else res
+            for r in res:
+                results[r["trial"]].append(r)
+    return {t: (math.nan, {}) if any(r.get("error") for r in rs) else score(targets, rs) for t, rs in results.items()}
 
 
 def _lost(task: dict, err: BaseException) -> dict:
