@@ -68,7 +68,8 @@ def test_end_to_end_writes_a_report_true_to_its_draws(serial_run, tiny):
     # each draw's value is the mean over its seeds, and "accepted" means every target in its band
     for t in targets.targets:
         means = by_seed.groupby("trial")[t.name].mean()
-        assert draws.set_index("trial")[t.name].sub(means).abs().max() < 1e-9, t.name
+        # (NaN where a 30-week run cannot measure the target, e.g. a drift from year 2 to the last year)
+        pd.testing.assert_series_equal(draws.set_index("trial")[t.name], means, check_names=False, atol=1e-9)
     in_band = pd.concat([draws[t.name].between(t.low, t.high) for t in targets.targets], axis=1).all(axis=1)
     assert (draws["accepted"] == in_band).all()
     md = (serial_run / "calibration.md").read_text()

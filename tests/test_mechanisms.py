@@ -78,7 +78,9 @@ def test_people_present_their_most_salient_need_not_the_root_cause():
 
 
 def test_handoffs_lose_people_and_silos_assess_again():
-    m = quiet_world(handoff_loss=1.0, contact_rate=1.0, budget_factor=3.0, frontdoor_share=1.0)  # every contact answered
+    # every contact answered; no threshold gaming, so every need of 0.6 is above its silo's threshold and a
+    # failure can come only from the hand-off
+    m = quiet_world(handoff_loss=1.0, contact_rate=1.0, budget_factor=3.0, frontdoor_share=1.0, threshold_gaming=0.0)
     pop = m.population
     pop.needs[:] = 0.0
     pop.trust[:] = 0.5  # average trust: the loss rate is handoff_loss itself

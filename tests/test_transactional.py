@@ -87,7 +87,8 @@ def test_local_team_resolves_a_request_in_its_whole_person_way():
 
 
 def test_the_local_conversation_takes_on_disclosed_needs_the_standard_process_never_hears():
-    npm, local = (_model(s, local_disclosure=1.0, npm_disclosure=1.0) for s in ("npm", "local_teams"))
+    # local_gatekeeping 0: a team with a backlog in its first week would close its books to the lower needs
+    npm, local = (_model(s, local_disclosure=1.0, npm_disclosure=1.0, local_gatekeeping=0.0) for s in ("npm", "local_teams"))
     i = _tangled_citizen(local)
     assert i == _tangled_citizen(npm)  # twin worlds: the same people
     _request(npm, [i])

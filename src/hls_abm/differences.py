@@ -97,8 +97,9 @@ DIFFERENCES: tuple[Difference, ...] = (
     # --- effects whose sign a source gives --------------------------------------------------------
     D("gatekeeping", "A silo tightens its threshold as its backlog grows.", npm=("gatekeeping",), tier="direction",
       source="PSSRU; Fernandez, Snell & Wistow 2013; S004", neutral={"gatekeeping": 0.0}),
-    D("local intake", "A local team with a backlog closes its books to lower needs (off by default: local teams "
-      "take everyone above their threshold however long the wait).", local=("local_gatekeeping",),
+    D("local intake", "A local team with a backlog closes its books to lower needs (size fitted by the "
+      "calibration with the budget; 0 = local teams take everyone above their threshold however long the wait).",
+      local=("local_gatekeeping",),
       tier="assumption", source="assumption (Monsen & de Blok 2013; Gray et al. 2015: teams decide their own caseload)",
       neutral={"local_gatekeeping": 0.0}),
     D("overhead ratchet", "Missed targets bring more management and monitoring, paid for out of NPM's front-line "
