@@ -92,7 +92,7 @@ def figure(out: Path):
     npm_ignores_local_gatekeeping(df)
     table = ci_table(df, SHOWN, by=["scenario", G, B])
     fig, ax = figure_grid(1, 3, w=5.2, h=4.2)
-    styles = {0.0: "-", 0.35: "--", 1.0: ":"}
+    styles = {0.0: "-", 0.82: "--", 1.0: ":"}
     for (scen, gate), g in df.groupby(["scenario", G]):
         if scen == "npm" and gate != df[G].min():
             continue  # the same runs again
