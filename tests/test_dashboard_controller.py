@@ -231,7 +231,11 @@ def test_journey_both_worlds(ctrl):
         ev = j.worlds[w].events
         assert {"week", "event", "domain", "team"} <= set(ev.columns)
         json.dumps(journey_option(j.worlds[w]))
-        assert "contacts" in j.worlds[w].sentence()
+        sentence = j.worlds[w].sentence()
+        assert "contact" in sentence
+        s = j.worlds[w].summary()  # read out to a room: "1 crisis", "passed on 1 time", never "1 crises"
+        assert (f"{s['crises']} crisis" if s["crises"] == 1 else f"{s['crises']} crises") in sentence
+        assert (f"passed on {s['passed_on']} time" + ("" if s["passed_on"] == 1 else "s")) in sentence
     assert set(events_table(j)["world"]) <= {"NPM", "Local teams"}
     with pytest.raises(ValueError, match="does not exist"):
         ctrl.with_models(lambda ms: load_journey(ms, N + 5))
@@ -298,3 +302,10 @@ def test_choosing_an_assumption_set_moves_the_sliders_it_sets():
     form = state.form.value
     assert form.assumptions == "structural" and form.target_pressure == 0.0 and form.eligibility_threshold == 0.375
     assert "assumptions" in state.pending_changes()
+
+
+def test_journey_sentence_says_one_crisis_not_one_crises():
+    from hls_abm.dashboard.journey import _plural
+
+    assert [_plural(n, "crisis", "crises") for n in (0, 1, 2)] == ["0 crises", "1 crisis", "2 crises"]
+    assert _plural(1, "time") == "1 time" and _plural(3, "rejection") == "3 rejections"

@@ -69,11 +69,18 @@ class WorldJourney:
 
     def sentence(self) -> str:
         s = self.summary()
+        many = _plural
         return (
-            f"{s['contacts']} contacts ({s['failure_contacts']} of them coming back), "
+            f"{many(s['contacts'], 'contact')} ({s['failure_contacts']} of them coming back), "
             f"{s['services']} different service{'s' if s['services'] != 1 else ''} or team{'s' if s['services'] != 1 else ''}, "
-            f"passed on {s['passed_on']} times ({s['rejected']} rejections), {s['crises']} crises"
+            f"passed on {many(s['passed_on'], 'time')} ({many(s['rejected'], 'rejection')}), "
+            f"{many(s['crises'], 'crisis', 'crises')}"
         )
+
+
+def _plural(n: int, one: str, more: str | None = None) -> str:
+    """``1 crisis``, ``2 crises``: what the page reads out to a room."""
+    return f"{n} {one if n == 1 else (more or one + 's')}"
 
 
 @dataclass(frozen=True)
