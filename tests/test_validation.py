@@ -87,7 +87,13 @@ def test_statistics_helpers():
     assert c["top10"] == 1.0 and c["complex_multiple"] == 10.0
 
 
-@pytest.mark.parametrize("pid", PATTERNS)
+#: The small pattern the default suite runs end to end (sweep spec -> runs -> checks -> figure); the other ten
+#: small versions run with ``-m slow`` and their full versions with ``-m validation``. Pattern 10 under every
+#: assumption set is the default suite's other end-to-end check (tests/test_validation_sets.py).
+DEFAULT_SMALL = "p01_failure_demand"
+
+
+@pytest.mark.parametrize("pid", [p if p == DEFAULT_SMALL else pytest.param(p, marks=pytest.mark.slow) for p in PATTERNS])
 def test_pattern_small(pid, tmp_path):
     res = V.run_pattern(pid, "small", tmp_path, backend=BACKEND)
     assert res.figures, "every pattern writes its figure"
