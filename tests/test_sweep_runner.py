@@ -131,6 +131,27 @@ def test_changed_spec_same_dir_refused(serial_dir):
     assert sorted(p.name for p in serial_dir.rglob("*")) == before
 
 
+def test_resume_after_the_model_defaults_changed_is_refused(serial_dir, tmp_path, monkeypatch):
+    """A recalibration changes what the spec leaves to the defaults: resuming then would mix runs of two models
+    in one table, silently. The store says which defaults changed and writes nothing."""
+    import dataclasses
+    import shutil
+
+    from hls_abm import PARAMS
+
+    out = tmp_path / "copy"
+    shutil.copytree(serial_dir, out)
+    before = sorted((p.name, p.stat().st_size) for p in out.rglob("*"))
+    old = PARAMS["budget_per_citizen"]
+    monkeypatch.setitem(PARAMS, "budget_per_citizen", dataclasses.replace(old, default=old.default + 1.0))
+    with pytest.raises(SpecError, match=r"other model defaults \(budget_per_citizen .* -> .*\).*new --out"):
+        run_sweep(SPEC, out=out, backend="serial", progress=False)
+    assert sorted((p.name, p.stat().st_size) for p in out.rglob("*")) == before
+    monkeypatch.setitem(PARAMS, "budget_per_citizen", old)  # the same model again: resuming is fine
+    pd.testing.assert_frame_equal(_norm(run_sweep(SPEC, out=out, backend="serial", progress=False)),
+                                  _norm(load_results(serial_dir)))
+
+
 def test_analysis_section_change_is_allowed(serial_dir, tmp_path):
     import shutil
 

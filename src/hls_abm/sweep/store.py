@@ -103,6 +103,33 @@ def package_info() -> dict:
     return info
 
 
+def _model_defaults() -> dict:
+    """The model's parameter defaults and scenario overrides, as provenance.json stores them."""
+    from hls_abm import PARAMS, SCENARIOS
+
+    return json.loads(json.dumps({"parameter_defaults": {k: p.default for k, p in PARAMS.items()},
+                                  "scenario_overrides": SCENARIOS}, default=str))
+
+
+def _changed_defaults(prov: dict, shown: int = 3) -> str:
+    """What differs between the defaults a store's runs were made with and the model's now ("" if nothing,
+    or if the store predates the record). The spec's identity covers what the spec sets; a recalibration
+    changes what it leaves to the defaults, and the stored runs would then mix two models."""
+    now = _model_defaults()
+    diffs = []
+    for key in ("parameter_defaults", "scenario_overrides"):
+        if key not in prov:
+            continue
+        old, new = prov[key], now[key]
+        for name in sorted(set(old) | set(new)):
+            if old.get(name) != new.get(name):
+                diffs.append(f"{name} {old.get(name, '(none)')} -> {new.get(name, '(none)')}")
+    if not diffs:
+        return ""
+    more = f", and {len(diffs) - shown} more" if len(diffs) > shown else ""
+    return ", ".join(diffs[:shown]) + more
+
+
 class ResultStore:
     """Writer side of a results directory (one sweep driver at a time, enforced by a lock)."""
 
@@ -140,6 +167,12 @@ class ResultStore:
                     f"--out {root}: holds results of a different spec ({prov.get('spec', {}).get('name')!r},"
                     " changed scenarios, parameters, design, seeds, steps, levers or outputs);"
                     " use a new --out directory to run a changed spec"
+                )
+            changed = _changed_defaults(prov)
+            if changed:
+                raise SpecError(
+                    f"--out {root}: holds runs made with other model defaults ({changed}); resuming would mix"
+                    " runs of two models in one table; use a new --out directory"
                 )
             stored = prov.get("spec", {}).get("outputs_hash")
             if stored is not None and stored != spec.outputs_hash():
