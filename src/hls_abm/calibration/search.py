@@ -82,6 +82,13 @@ def _evaluate(task: dict) -> dict:
     return out
 
 
+def _tasks(targets: Targets, draws: dict, seeds) -> list[dict]:
+    """One evaluation task per draw (trial number -> parameters) and seed: what a worker runs."""
+    needs, settings = _needs(targets), targets.run_settings()
+    return [{"trial": t, "seed": s, "params": dict(p), "settings": settings, "needs": needs}
+            for t, p in draws.items() for s in seeds]
+
+
 def evaluate_batch(tasks: list[dict]) -> list[dict]:
     """The backend task: evaluate each (draw, seed) of a batch."""
     return [_evaluate(t) for t in tasks]
@@ -224,12 +231,9 @@ def rescore(targets: Targets, draws: dict[int, dict], seeds, backend: str = "ser
     to those seeds; the same draws on other seeds show whether it does."""
     from hls_abm.sweep.backends import make_backend  # noqa: PLC0415
 
-    needs, settings = _needs(targets), targets.run_settings()
-    tasks = [{"trial": t, "seed": s, "params": dict(p), "settings": settings, "needs": needs}
-             for t, p in draws.items() for s in seeds]
     results: dict = {t: [] for t in draws}
     with make_backend(backend, workers=workers) as be:
-        for batch, res in be.imap(evaluate_batch, [[task] for task in tasks]):
+        for batch, res in be.imap(evaluate_batch, [[task] for task in _tasks(targets, draws, seeds)]):
             res = [_lost(task, res) for task in batch] if isinstance(res, BaseException) else res
             for r in res:
                 results[r["trial"]].append(r)
@@ -251,11 +255,9 @@ def _lost(task: dict, err: BaseException) -> dict:
 def _run_batch(study, targets, trials, evals, backend, fh, bar) -> None:
     from optuna.trial import TrialState  # noqa: PLC0415
 
-    needs = _needs(targets)
-    settings = targets.run_settings()
     pending = [t for t in trials if t.state == TrialState.RUNNING]
-    tasks = [{"trial": t.number, "seed": s, "params": dict(t.params), "settings": settings, "needs": needs}
-             for t in pending for s in targets.seeds if (t.number, s) not in evals]
+    tasks = [task for task in _tasks(targets, {t.number: t.params for t in pending}, targets.seeds)
+             if (task["trial"], task["seed"]) not in evals]
     bar.update(len(pending) * len(targets.seeds) - len(tasks))
     for batch, res in backend.imap(evaluate_batch, [[task] for task in tasks]):
         if isinstance(res, BaseException):  # the backend gave up on the task (see _lost)
